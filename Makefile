@@ -1,0 +1,42 @@
+# Two commands a newcomer needs: `make up` (the main job) and `make test` (the whole suite).
+# Both bootstrap .venv/ from requirements.lock (exact versions, hash-checked) on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: up test lint typecheck bench lock browser clean
+
+$(BIN)/greencomm: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+up: $(BIN)/greencomm
+	$(BIN)/greencomm up --rebase today
+
+lint: $(BIN)/greencomm
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/greencomm
+	$(BIN)/mypy .
+
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(BIN)/greencomm browser lint typecheck
+	$(BIN)/pytest
+
+bench: $(BIN)/greencomm
+	$(BIN)/python -m tests.bench
+
+# Re-resolve the lock after changing dependencies in pyproject.toml.
+lock: $(BIN)/greencomm
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""The `greencomm` command line (SPEC §5). Bad input: one line per problem on stderr, exit status 2."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from deployments.plan_file import load_plan
+from models.plan import Plan
+from models.plan_rules import PlanError
+from models.progress import ProgressError, parse_rows
+from models.settings import Settings
+from tasks.db import session_scope, upgrade
+from tasks.progress import apply_rows, read_rows
+from tasks.status import status as status_data
+from tasks.store import load_campaign, sync_plan, today_in
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
+plan_app = typer.Typer(no_args_is_help=True, help="plan files")
+db_app = typer.Typer(no_args_is_help=True, help="the database")
+app.add_typer(plan_app, name="plan")
+app.add_typer(db_app, name="db")
+
+BAD_INPUT, RUN_FAILED = 2, 1
+
+
+def fail(lines: list[str], status: int = BAD_INPUT) -> NoReturn:
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(status)
+
+
+def checked_plan(path: Path) -> Plan:
+    try:
+        return load_plan(path)
+    except PlanError as error:
+        fail(error.problems)
+
+
+def parse_day(text: str | None, plan: Plan, option: str) -> date:
+    """A --date option: YYYY-MM-DD or 'today' (in the plan's timezone)."""
+    if text is None or text == "today":
+        return today_in(plan, datetime.now(UTC))
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail([f"{option}: {text!r} is not a date (YYYY-MM-DD or today)"])
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@plan_app.command("check")
+def plan_check(
+    file: Annotated[Path, typer.Argument(help="plan YAML file")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the normalised plan")] = False,
+) -> None:
+    """Validate a plan file; exit 2 with one line per problem."""
+    plan = checked_plan(file)
+    if as_json:
+        print_json(plan.model_dump(mode="json", by_alias=True))
+    else:
+        typer.echo(
+            f"{file}: ok ({len(plan.phases)} phases, {len(plan.items())} items, "
+            f"{len(plan.communities)} communities)"
+        )
+
+
+@plan_app.command("load")
+def plan_load(
+    file: Annotated[Path | None, typer.Argument(help="plan YAML (default: GREENCOMM_PLAN)")] = None,
+) -> None:
+    """Load or update the campaign in the database in place (audited)."""
+    settings = Settings()
+    plan = checked_plan(file or settings.plan)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        change = sync_plan(session, plan, actor="cli", now=datetime.now(UTC))
+    typer.echo(f"{plan.campaign.id}: " + (json.dumps(change, ensure_ascii=False) if change else "unchanged"))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest migration."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+def live_plan(settings: Settings) -> Plan:
+    """The campaign as loaded in the database (a rehearsal keeps its shifted dates); loads it if new."""
+    plan = checked_plan(settings.plan)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        try:
+            return load_campaign(session, plan.campaign.id)
+        except LookupError:
+            sync_plan(session, plan, actor="cli", now=datetime.now(UTC))
+            return plan
+
+
+@app.command()
+def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xlsx")]) -> None:
+    """Apply progress rows (complete / select / assess), all or nothing."""
+    settings = Settings()
+    plan = live_plan(settings)
+    try:
+        rows = parse_rows(read_rows(file), plan)
+    except ProgressError as error:
+        fail([f"{file}: {line}" if not line.startswith(str(file)) else line for line in error.problems])
+    with session_scope(settings.database_url) as session:
+        count = apply_rows(
+            session, plan.campaign.id, rows, actor="cli", now=datetime.now(UTC), source=str(file)
+        )
+    typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """Assignments, overdue items, targets and the standards matrix."""
+    from deployments.status_view import show_status
+
+    settings = Settings()
+    plan = live_plan(settings)
+    with session_scope(settings.database_url) as session:
+        data = status_data(session, plan, parse_day(as_of, plan, "--as-of"))
+    if as_json:
+        print_json(data)
+    else:
+        show_status(plan, data)
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(help="plan YAML file")],
+    first: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+    events: Annotated[Path | None, typer.Option("--events", help="progress rows CSV/XLSX")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="write the JSON report here")] = None,
+    sink: Annotated[
+        Path | None, typer.Option("--sink", help="deliver to a local SMTP sink saving .eml here")
+    ] = None,
+    smtp: Annotated[str | None, typer.Option("--smtp", help="deliver to HOST:PORT")] = None,
+) -> None:
+    """Replay the campaign day by day on a fresh database."""
+    from deployments.simulate_cli import simulate_command
+
+    simulate_command(file, first, last, events=events, report=report, sink=sink, smtp=smtp)
+
+
+def main() -> None:
+    """Entry point."""
+    app(prog_name="greencomm")

@@ -1,0 +1,20 @@
+"""Reading a plan file from disk, with every problem named by file and field path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.plan import Plan
+from models.plan_rules import PlanError, parse_plan
+
+
+def load_plan(path: Path) -> Plan:
+    """The checked plan at `path`, or PlanError whose lines start with the file name."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PlanError([f"{path}: cannot read ({error.__class__.__name__}: {error})"]) from None
+    try:
+        return parse_plan(text)
+    except PlanError as error:
+        raise PlanError([f"{path}: {line.removeprefix('<file>: ')}" for line in error.problems]) from None

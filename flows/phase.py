@@ -1,0 +1,57 @@
+"""The phase flows (SPEC §6): assign → check → escalate → compose → deliver → publish, once a day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import Flow, flow
+from prefect.runtime import flow_run
+
+from tasks import phase_tasks as steps
+from tasks.artifacts import publish
+
+PHASES = ("pilot", "promotion", "consolidation")
+
+
+def _run_name() -> str:
+    parameters = flow_run.parameters
+    day = parameters.get("as_of") or "today"
+    mode = " (dry run)" if parameters.get("dry_run") else ""
+    return f"{flow_run.flow_name} {day}{mode}"
+
+
+async def run_phase(phase_id: str, campaign_id: str, as_of: date | None, dry_run: bool) -> dict[str, Any]:
+    """One run: a constant number of task runs, whatever the number of communities or notices."""
+    day = steps.resolve_day(campaign_id, as_of)
+    if dry_run:
+        return {"day": day.isoformat(), "would_send": steps.preview(campaign_id, phase_id, day)}
+    assigned = steps.assign(campaign_id, phase_id, day)
+    completed = steps.check_completion(campaign_id, phase_id, day)
+    notices = steps.escalate_notices(campaign_id, phase_id, day)
+    emails = steps.compose(campaign_id, phase_id, day)
+    summary = {
+        "day": day.isoformat(),
+        "assigned": assigned,
+        "completed": completed,
+        "notices": notices,
+        "emails": emails,
+    }
+    publish(campaign_id, phase_id, day, summary)
+    delivery = await steps.deliver(campaign_id, phase_id)
+    return summary | {"sent": delivery.sent}
+
+
+def phase_flow(phase_id: str) -> Flow[..., Any]:
+    """The flow `<phase>-phase` with parameters campaign_id, as_of and dry_run."""
+
+    async def phase_run(campaign_id: str, as_of: date | None = None, dry_run: bool = False) -> dict[str, Any]:
+        return await run_phase(phase_id, campaign_id, as_of, dry_run)
+
+    phase_run.__doc__ = f"Daily run of the {phase_id} phase: assign, check, escalate, deliver."
+    return flow(name=f"{phase_id}-phase", flow_run_name=_run_name, log_prints=True)(phase_run)
+
+
+pilot_phase = phase_flow("pilot")
+promotion_phase = phase_flow("promotion")
+consolidation_phase = phase_flow("consolidation")

@@ -1,0 +1,214 @@
+"""The plan file (SPEC §1) as pydantic models: structure here, cross-checks in `models.plan_rules`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from models.workcal import CalendarKind, WorkCalendar
+
+
+def _single_line(text: str) -> str:
+    if "\r" in text or "\n" in text:
+        raise ValueError("must be one line (contains CR or LF)")
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text.strip()
+
+
+def _email(text: str) -> str:
+    _single_line(text)
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"not a valid e-mail address ({error})") from None
+
+
+def _timezone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {text!r}") from None
+    return text
+
+
+def _clock(value: object) -> str:
+    if isinstance(value, int):  # YAML 1.1 reads an unquoted 9:00 as 540 (base 60)
+        raise ValueError('write the time quoted, e.g. "09:00"')
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("expected a local time HH:MM")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_single_line)]
+Email = Annotated[str, AfterValidator(_email)]
+Ref = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Share = Annotated[float, Field(gt=0, le=1)]
+Recipient = Literal[
+    "assignee", "assignee_head", "supervisors", "supervisor_heads", "leading_group_office", "leader"
+]
+
+
+class Node(BaseModel):
+    """Every section allows fields beyond the contract's (SPEC: 'more are allowed')."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, str_strip_whitespace=True)
+
+
+class Person(Node):
+    name: Name
+    email: Email
+
+
+class Campaign(Node):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]
+    name: Name
+    timezone: Annotated[str, AfterValidator(_timezone)]
+    run_at: Annotated[str, BeforeValidator(_clock)]
+    calendar: CalendarKind
+    end: date
+
+    @property
+    def run_time(self) -> time:
+        return time.fromisoformat(self.run_at)
+
+
+class Office(Node):
+    id: Ref
+    name: Name
+    liaison: Person
+    head: Person
+
+
+class LeadingGroup(Node):
+    office: Ref
+    office_director: Person
+    leader: Person
+
+
+class Community(Node):
+    id: Ref
+    name: Name
+    contact: Person
+    head: Person
+
+
+class Area(Node):
+    id: int
+    name: Name
+    offices: list[Ref]
+
+
+class Measure(Node):
+    min: float
+
+
+class Standard(Node):
+    id: int
+    area: int
+    text: Name
+    measure: Measure | None = None
+
+
+MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
+
+
+class Item(Node):
+    id: Ref
+    title: Name | None = None
+    owner: Annotated[str, Field(pattern=r"^(communities|list:[A-Za-z0-9_.-]+|office:[A-Za-z0-9_.-]+)$")]
+    kind: Literal["task", "standards", "list"] = "task"
+    due: date | MonthDay
+    basis: str = ""
+    assumed: bool = False
+    optional: bool = False
+    yearly: bool = False
+    supervisors: list[Ref] | None = None
+    list_id: Ref | None = Field(default=None, alias="list")
+    min_share: Share | None = None
+
+    @property
+    def label(self) -> str:
+        return self.title or self.id
+
+
+class Phase(Node):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    name: Name
+    start: date
+    end: date
+    items: list[Item] = []
+
+
+class NamedList(Node):
+    id: Ref
+    name: Name | None = None
+    includes: list[Ref] = []
+
+
+class Target(Node):
+    id: Ref
+    list_id: Ref = Field(alias="list")
+    min_share: Share
+    by: date
+
+
+class Reminder(Node):
+    before: Annotated[int, Field(ge=0)]
+    notify: list[Recipient] = ["assignee"]
+
+
+class Stage(Node):
+    after: Annotated[int, Field(ge=1)]
+    notify: Annotated[list[Recipient], Field(min_length=1)]
+
+
+class Escalation(Node):
+    reminders: list[Reminder] = []
+    ladder: list[Stage] = []
+    repeat_every: Annotated[int, Field(ge=0)] = 0
+
+
+class CalendarOverrides(Node):
+    holidays: list[date] = []
+    workdays: list[date] = []
+
+
+class Plan(Node):
+    campaign: Campaign
+    offices: list[Office]
+    leading_group: LeadingGroup
+    communities: list[Community] = []
+    areas: list[Area]
+    standards: list[Standard]
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    lists: list[NamedList] = []
+    targets: list[Target] = []
+    escalation: Escalation = Escalation()
+    calendar_overrides: CalendarOverrides = CalendarOverrides()
+
+    @property
+    def start(self) -> date:
+        return self.phases[0].start
+
+    def calendar(self) -> WorkCalendar:
+        """The plan's working days (years China's calendar lacks fall back to weekdays: rehearsals)."""
+        return WorkCalendar(
+            self.campaign.calendar,
+            frozenset(self.calendar_overrides.holidays),
+            frozenset(self.calendar_overrides.workdays),
+        )
+
+    def items(self) -> list[tuple[Phase, Item]]:
+        return [(phase, item) for phase in self.phases for item in phase.items]
+
+    def phase(self, phase_id: str) -> Phase:
+        for phase in self.phases:
+            if phase.id == phase_id:
+                return phase
+        raise KeyError(f"no phase {phase_id!r} in the plan")

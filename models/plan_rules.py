@@ -1,0 +1,265 @@
+"""Reading a plan from text: structure errors and cross-checks, each as one line naming its field path."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from models.plan import Item, Phase, Plan
+from models.workcal import uncovered_years
+
+
+class PlanError(Exception):
+    """A plan that cannot be used; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_plan(text: str) -> Plan:
+    """YAML text → a checked, normalised Plan, or PlanError listing every problem."""
+    data = _load_yaml(text)
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as error:
+        raise PlanError([_describe(e) for e in error.errors()]) from None
+    problems = list(cross_check(plan))
+    if problems:
+        raise PlanError(problems)
+    return normalise(plan)
+
+
+def _load_yaml(text: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        place = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        reason = getattr(error, "problem", None) or "cannot be parsed"
+        raise PlanError([f"<file>: not valid YAML{place}: {reason}"]) from None
+    if not isinstance(data, dict):
+        raise PlanError(["<file>: expected a YAML mapping with campaign, offices, phases, …"])
+    return data
+
+
+def field_path(loc: Iterable[int | str]) -> str:
+    """('phases', 1, 'items', 3, 'due') → 'phases[1].items[3].due'."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "<file>"
+
+
+def _describe(error: Any) -> str:
+    # Union branches add their type name to loc ("date", "function-after[...]"): drop them.
+    loc = [p for p in error["loc"] if isinstance(p, int) or not any(c in str(p) for c in "[]-(")]
+    loc = [p for p in loc if p not in ("date", "str")]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{field_path(loc)}: {message}"
+
+
+def normalise(plan: Plan) -> Plan:
+    """Fill defaults that depend on other sections (an item's supervisors)."""
+    for _, item in plan.items():
+        if item.supervisors is None:
+            item.supervisors = [plan.leading_group.office]
+        if item.title is None:
+            item.title = item.id
+    return plan
+
+
+def cross_check(plan: Plan) -> Iterator[str]:
+    """Every reference, uniqueness and date rule of SPEC §1 that one field alone cannot check."""
+    yield from _duplicates(plan)
+    yield from _references(plan)
+    yield from _phase_dates(plan)
+    yield from _item_rules(plan)
+    yield from _target_rules(plan)
+    yield from _escalation_rules(plan)
+    yield from _calendar_rules(plan)
+
+
+def _dupes(section: str, ids: list[Any]) -> Iterator[str]:
+    counts = Counter(ids)
+    for index, value in enumerate(ids):
+        if counts[value] > 1 and ids.index(value) != index:
+            yield f"{section}[{index}].id: duplicate id {value!r}"
+
+
+def _duplicates(plan: Plan) -> Iterator[str]:
+    for section in ("offices", "communities", "areas", "standards", "phases", "lists", "targets"):
+        yield from _dupes(section, [node.id for node in getattr(plan, section)])
+    seen: set[str] = set()
+    for p, phase in enumerate(plan.phases):
+        for i, item in enumerate(phase.items):
+            if item.id in seen:
+                yield f"phases[{p}].items[{i}].id: duplicate item id {item.id!r}"
+            seen.add(item.id)
+
+
+def _references(plan: Plan) -> Iterator[str]:
+    offices = {o.id for o in plan.offices}
+    areas = {a.id for a in plan.areas}
+    lists = {n.id for n in plan.lists}
+    if plan.leading_group.office not in offices:
+        yield f"leading_group.office: unknown office {plan.leading_group.office!r}"
+    for a, area in enumerate(plan.areas):
+        yield from _unknown(f"areas[{a}].offices", area.offices, offices, "office")
+    for s, standard in enumerate(plan.standards):
+        if standard.area not in areas:
+            yield f"standards[{s}].area: unknown area {standard.area!r}"
+    for n, named in enumerate(plan.lists):
+        yield from _unknown(f"lists[{n}].includes", named.includes, lists, "list")
+        if named.id in _included(plan, named.id, set()):
+            yield f"lists[{n}].includes: list {named.id!r} includes itself"
+    for t, target in enumerate(plan.targets):
+        if target.list_id not in lists:
+            yield f"targets[{t}].list: unknown list {target.list_id!r}"
+
+
+def _unknown(path: str, refs: list[str], known: set[str], what: str) -> Iterator[str]:
+    for index, ref in enumerate(refs):
+        if ref not in known:
+            yield f"{path}[{index}]: unknown {what} {ref!r}"
+
+
+def _included(plan: Plan, list_id: str, seen: set[str]) -> set[str]:
+    """Lists reachable through `includes` from list_id (cycle-safe)."""
+    for named in plan.lists:
+        if named.id == list_id:
+            for child in named.includes:
+                if child not in seen:
+                    seen.add(child)
+                    _included(plan, child, seen)
+    return seen
+
+
+def _phase_dates(plan: Plan) -> Iterator[str]:
+    previous: Phase | None = None
+    for p, phase in enumerate(plan.phases):
+        if phase.end < phase.start:
+            yield f"phases[{p}].end: {phase.end} is before start {phase.start}"
+        if previous and phase.start <= previous.end:
+            yield (
+                f"phases[{p}].start: {phase.start} overlaps or precedes phase {previous.id!r} "
+                f"(ends {previous.end})"
+            )
+        if phase.end > plan.campaign.end:
+            yield f"phases[{p}].end: {phase.end} is after campaign.end {plan.campaign.end}"
+        previous = phase
+    if plan.campaign.end < plan.start:
+        yield f"campaign.end: {plan.campaign.end} is before the first phase starts ({plan.start})"
+
+
+def _item_rules(plan: Plan) -> Iterator[str]:
+    for p, phase in enumerate(plan.phases):
+        for i, item in enumerate(phase.items):
+            yield from (f"phases[{p}].items[{i}].{line}" for line in _item_problems(plan, phase, item))
+
+
+def _item_problems(plan: Plan, phase: Phase, item: Item) -> Iterator[str]:
+    offices = {o.id for o in plan.offices}
+    lists = {n.id for n in plan.lists}
+    kind, _, ref = item.owner.partition(":")
+    if kind == "office" and ref not in offices:
+        yield f"owner: unknown office {ref!r}"
+    if kind == "list" and ref not in lists:
+        yield f"owner: unknown list {ref!r}"
+    yield from _unknown("supervisors", item.supervisors or [], offices, "office")
+    yield from _due_problems(plan, phase, item)
+    if item.kind == "list":
+        if item.list_id is None or item.min_share is None:
+            yield "kind: a list item needs `list` and `min_share`"
+        elif item.list_id not in lists:
+            yield f"list: unknown list {item.list_id!r}"
+    if item.kind == "standards" and kind == "office":
+        yield "owner: a standards item is owned by communities or a list of them, not an office"
+
+
+def _due_problems(plan: Plan, phase: Phase, item: Item) -> Iterator[str]:
+    if item.yearly:
+        if isinstance(item.due, date):
+            yield 'due: a yearly item\'s due is a month and day, e.g. "11-20"'
+        elif not yearly_dues(plan, item):
+            yield f"due: {item.due} falls in no year from {plan.start} to campaign.end {plan.campaign.end}"
+        return
+    if not isinstance(item.due, date):
+        yield f"due: {item.due!r} needs a full date (YYYY-MM-DD) unless the item is yearly"
+    elif not phase.start <= item.due <= phase.end:
+        yield f"due: {item.due} is outside its phase {phase.id!r} ({phase.start} → {phase.end})"
+
+
+def yearly_dues(plan: Plan, item: Item) -> list[date]:
+    """The due days of a yearly item: its month-day in every year inside the campaign."""
+    month, day = (int(part) for part in str(item.due).split("-"))
+    dues = []
+    for year in range(plan.start.year, plan.campaign.end.year + 1):
+        try:
+            due = date(year, month, day)
+        except ValueError:  # 02-29 in a common year
+            continue
+        if plan.start <= due <= plan.campaign.end:
+            dues.append(due)
+    return dues
+
+
+def _target_rules(plan: Plan) -> Iterator[str]:
+    for t, target in enumerate(plan.targets):
+        if not any(phase.start <= target.by <= phase.end for phase in plan.phases):
+            yield f"targets[{t}].by: {target.by} lies in no phase window, so no phase run would report it"
+
+
+def _escalation_rules(plan: Plan) -> Iterator[str]:
+    befores = [r.before for r in plan.escalation.reminders]
+    for index, before in enumerate(befores):
+        if befores.index(before) != index:
+            yield f"escalation.reminders[{index}].before: duplicate {before}"
+    afters = [s.after for s in plan.escalation.ladder]
+    for index in range(1, len(afters)):
+        if afters[index] <= afters[index - 1]:
+            yield f"escalation.ladder[{index}].after: {afters[index]} must be above the stage before it"
+
+
+def _calendar_rules(plan: Plan) -> Iterator[str]:
+    overrides = plan.calendar_overrides
+    for index, day in enumerate(overrides.workdays):
+        if day in overrides.holidays:
+            yield f"calendar_overrides.workdays[{index}]: {day} is also listed as a holiday"
+    if plan.campaign.calendar != "cn-workdays":
+        return
+    years = range(plan.start.year, plan.campaign.end.year + 1)
+    for year in uncovered_years(years, [*overrides.holidays, *overrides.workdays]):
+        yield (
+            f"campaign.calendar: cn-workdays has no official calendar for {year}; "
+            "add that year's holidays and workdays to calendar_overrides"
+        )
+
+
+def rebase(plan: Plan, first_day: date) -> Plan:
+    """The same plan with every date shifted so the first phase starts on `first_day` (a rehearsal)."""
+    delta = first_day - plan.start
+    data = plan.model_dump(mode="python", by_alias=True)
+    data["campaign"]["end"] += delta
+    for phase in data["phases"]:
+        phase["start"] += delta
+        phase["end"] += delta
+        for item in phase["items"]:
+            item["due"] = _shift_due(item["due"], delta, plan.start.year)
+    for target in data["targets"]:
+        target["by"] += delta
+    for key in ("holidays", "workdays"):
+        data["calendar_overrides"][key] = [d + delta for d in data["calendar_overrides"][key]]
+    return Plan.model_validate(data)
+
+
+def _shift_due(due: date | str, delta: timedelta, year: int) -> date | str:
+    if isinstance(due, date):
+        return due + delta
+    shifted = date.fromisoformat(f"{year}-{due}") + delta
+    return shifted.strftime("%m-%d")

@@ -1,0 +1,29 @@
+"""The one settings class: environment variables (or `.env`) with the GREENCOMM_ prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "deployments" / "plans" / "qingyang-2022.yaml"
+
+
+class Settings(BaseSettings):
+    """Where the database, the plan and the mail server are; secrets stay SecretStr."""
+
+    model_config = SettingsConfigDict(env_prefix="GREENCOMM_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///var/greencomm.db"
+    plan: Path = DEFAULT_PLAN
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = 30.0
+    smtp_concurrency: int = 4
+    mail_from: str = "greencomm@localhost"
+    var_dir: Path = Path("var")

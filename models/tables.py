@@ -1,0 +1,152 @@
+"""The database: a campaign, who is in it, the work assigned, what was recorded, what was sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Campaign(SQLModel, table=True):
+    """One plan loaded; `plan` is its normalised JSON, replaced in place when the plan changes."""
+
+    id: str = Field(primary_key=True)
+    name: str
+    timezone: str
+    plan: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    plan_digest: str
+    rehearsal_shift_days: int = 0
+    loaded_at: datetime
+
+
+class Office(SQLModel, table=True):
+    campaign_id: str = Field(primary_key=True, foreign_key="campaign.id")
+    id: str = Field(primary_key=True)
+    name: str
+    liaison_name: str
+    liaison_email: str
+    head_name: str
+    head_email: str
+
+
+class Community(SQLModel, table=True):
+    campaign_id: str = Field(primary_key=True, foreign_key="campaign.id")
+    id: str = Field(primary_key=True)
+    name: str
+    contact_name: str
+    contact_email: str
+    head_name: str
+    head_email: str
+    active: bool = True
+
+
+class Item(SQLModel, table=True):
+    campaign_id: str = Field(primary_key=True, foreign_key="campaign.id")
+    id: str = Field(primary_key=True)
+    phase_id: str = Field(index=True)
+    title: str
+    owner: str
+    kind: str
+    due: str
+    yearly: bool = False
+    optional: bool = False
+    active: bool = True
+
+
+class Assignment(SQLModel, table=True):
+    """One (item, assignee, occurrence); occurrence is the year for yearly items, else 0."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "item_id", "assignee", "occurrence"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    item_id: str
+    phase_id: str = Field(index=True)
+    assignee: str  # "community:<id>" or "office:<id>"
+    occurrence: int = 0
+    due: date
+    assigned_on: date
+    completed_on: date | None = None
+
+
+class ListMember(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "list_id", "community_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    list_id: str
+    community_id: str
+    since: date
+
+
+class Assessment(SQLModel, table=True):
+    """A standard assessed for a community: 'met', 'unmet' or a number (measured standards)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    community_id: str
+    standard_id: int
+    day: date
+    value: str
+
+
+class CompletionReport(SQLModel, table=True):
+    """An owner's 'done' for a task item; applied to the earliest open occurrence once it exists."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    item_id: str
+    assignee: str
+    day: date
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id")
+
+
+class Notice(SQLModel, table=True):
+    """Stored once per (assignment or target, stage, cycle): the guard against a second notice."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    key: str  # "a<assignment id>/<stage>/<cycle>" or "t<target id>/target-missed/0"
+    phase_id: str
+    day: date
+    item_id: str
+    assignee: str | None
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id")
+    target_id: str | None = None
+    stage: str
+    cycle: int = 0
+    recipients: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    roles: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))  # email → [role, name]
+    overdue_days: int = 0
+    outbox_done: bool = False
+
+
+class Outbox(SQLModel, table=True):
+    """One digest e-mail: stored before sending, marked sent after; message_id makes resends visible."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    message_id: str = Field(unique=True)
+    phase_id: str
+    day: date
+    recipient: str
+    subject: str
+    body: bytes
+    notice_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", index=True)  # pending | sending | sent
+    attempts: int = 0
+    last_error: str | None = None
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+class Audit(SQLModel, table=True):
+    """Who changed what: plan loads, recorded rows, imports."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(index=True)
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,134 @@
+"""What a supervisor sees on a phase run: artifacts with stable keys (the Artifacts page shows the latest)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from sqlmodel import Session, select
+
+from models import tables
+from models.plan import Plan
+from models.rules import labels_of
+from models.settings import Settings
+from tasks.db import session_scope
+from tasks.status import status
+from tasks.store import load_campaign
+
+MARK_TEXT = {"met": "✅ 达标", "unmet": "❌ 未达标", "none": "— 未评估"}
+
+
+def artifact_key(*parts: str) -> str:
+    """Prefect artifact keys: lowercase letters, digits and dashes only."""
+    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
+
+
+@task(name="publish-artifacts")
+def publish(campaign_id: str, phase_id: str, day: date, summary: dict[str, Any]) -> None:
+    with session_scope(Settings().database_url) as session:
+        plan = load_campaign(session, campaign_id)
+        data = status(session, plan, day)
+        notices = run_notices(session, plan, phase_id, day)
+    key = artifact_key(campaign_id, phase_id)
+    create_markdown_artifact(
+        summary_markdown(plan, phase_id, day, summary, data), key=f"{key}-summary", description="本次运行摘要"
+    )
+    create_table_artifact(target_rows(data), key=f"{key}-targets", description="创建目标进度")
+    create_table_artifact(matrix_rows(plan, data), key=f"{key}-standards", description="社区 × 16 项创建标准")
+    create_table_artifact(
+        notices or [{"说明": "本次运行没有新的通知"}], key=f"{key}-notices", description="本次运行的通知"
+    )
+    create_table_artifact(
+        overdue_by_office(plan, data) or [{"说明": "没有逾期事项"}],
+        key=f"{key}-overdue",
+        description="逾期事项（按责任单位）",
+    )
+
+
+def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[dict[str, Any]]:
+    labels = labels_of(plan)
+    rows = session.exec(
+        select(tables.Notice).where(
+            tables.Notice.campaign_id == plan.campaign.id,
+            tables.Notice.phase_id == phase_id,
+            tables.Notice.day == day,
+        )
+    )
+    return [
+        {
+            "收件人": ", ".join(n.recipients),
+            "事项": n.item_id,
+            "责任单位": labels.get(n.assignee or "", "全街道"),
+            "阶段": n.stage,
+            "轮次": n.cycle,
+        }
+        for n in rows
+    ]
+
+
+def target_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "目标": t["id"],
+            "截止": t["by"],
+            "要求社区数": t["required"],
+            "已达成": t["achieved"],
+            "结果": "达成" if t["met"] else "未达成",
+        }
+        for t in data["targets"]
+    ]
+
+
+def matrix_rows(plan: Plan, data: dict[str, Any]) -> list[dict[str, Any]]:
+    names = {c.id: c.name for c in plan.communities}
+    return [
+        {"社区": names[c]} | {f"标准{s}": MARK_TEXT[mark] for s, mark in marks.items()}
+        for c, marks in data["standards"].items()
+    ]
+
+
+def overdue_by_office(plan: Plan, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Overdue items grouped under the office that owns or supervises them."""
+    items = {i.id: i for _, i in plan.items()}
+    offices = {o.id: o.name for o in plan.offices}
+    rows = []
+    for late in data["overdue"]:
+        item = items.get(late["item"])
+        owner = item.owner.partition(":")[2] if item and item.owner.startswith("office:") else None
+        office = owner or (item.supervisors or [plan.leading_group.office])[0] if item else ""
+        rows.append(
+            {
+                "督导/责任科室": offices.get(office or "", office),
+                "事项": late["item"],
+                "责任单位": late["name"],
+                "截止": late["due"],
+                "逾期工作日": late["overdue_days"],
+            }
+        )
+    return sorted(rows, key=lambda r: (r["督导/责任科室"], -r["逾期工作日"]))
+
+
+def summary_markdown(
+    plan: Plan, phase_id: str, day: date, summary: dict[str, Any], data: dict[str, Any]
+) -> str:
+    phase = plan.phase(phase_id)
+    counts = data["assignments"]
+    lines = [
+        f"# {plan.campaign.name} · {phase.name}（{phase_id}）· {day}",
+        "",
+        f"- 本次新分派任务 **{summary['assigned']}** 项，新完成 **{summary['completed']}** 项",
+        f"- 本次新通知 **{summary['notices']}** 条，生成邮件 **{summary['emails']}** 封",
+        f"- 全部任务 {counts['total']} 项：已完成 {counts['completed']}，未完成 {counts['open']}，"
+        f"逾期 {len(data['overdue'])}",
+        "",
+        "| 目标 | 截止 | 要求 | 达成 | 结果 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {t['id']} | {t['by']} | {t['required']} | {t['achieved']} | {'✅' if t['met'] else '⏳/❌'} |"
+        for t in data["targets"]
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,162 @@
+"""Escalate (SPEC §4): which notices are due today, stored once per (assignment, stage, cycle)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from models import tables
+from models.plan import Plan, Target
+from models.rules import (
+    StageHit,
+    TargetResult,
+    addressee,
+    item_supervisors,
+    latest_marks,
+    recipients,
+    required_count,
+    stage_due,
+    unmet_standards,
+)
+from tasks.work import (
+    assessment_marks,
+    insert_ignoring_duplicates,
+    list_members,
+    members_on,
+    open_assignments,
+)
+
+
+def due_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
+    """Every notice the rules call for on `day` (stored or not yet)."""
+    if day > plan.campaign.end or not plan.calendar().is_workday(day):
+        return []
+    return _assignment_notices(session, plan, phase_id, day) + _target_notices(session, plan, phase_id, day)
+
+
+def escalate(session: Session, plan: Plan, phase_id: str, day: date, *, dry_run: bool) -> list[tables.Notice]:
+    """Store today's new notices (a unique key per stage and cycle); dry_run only lists them."""
+    candidates = due_notices(session, plan, phase_id, day)
+    keys = [n.key for n in candidates]
+    stored = set(
+        session.exec(
+            select(tables.Notice.key).where(
+                tables.Notice.campaign_id == plan.campaign.id, col(tables.Notice.key).in_(keys)
+            )
+        )
+    )
+    new = [n for n in candidates if n.key not in stored]
+    if not dry_run:
+        rows = [n.model_dump(exclude={"id"}) for n in new]
+        insert_ignoring_duplicates(session, tables.Notice, rows, ["campaign_id", "key"])
+    return new
+
+
+def _assignment_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
+    items = {i.id: i for _, i in plan.items()}
+    known = {f"community:{c.id}" for c in plan.communities} | {f"office:{o.id}" for o in plan.offices}
+    marks = assessment_marks(session, plan.campaign.id)
+    calendar = plan.calendar()
+    notices = []
+    for assignment in open_assignments(session, plan.campaign.id, phase_id, day):
+        item = items.get(assignment.item_id)
+        if item is None or assignment.assignee not in known:
+            continue  # removed from the plan: history stays, no more notices
+        hit = stage_due(
+            due=assignment.due, day=day, calendar=calendar, escalation=plan.escalation, optional=item.optional
+        )
+        if hit is None:
+            continue
+        community = assignment.assignee.partition(":")[2]
+        unmet = unmet_standards(plan.standards, latest_marks(marks.get(community, []), day))
+        supervisors = item_supervisors(plan, item, unmet)
+        people = recipients(plan, hit.notify, addressee(plan, assignment.assignee), supervisors)
+        notices.append(_notice(plan, phase_id, day, assignment, hit, people))
+    return notices
+
+
+def _notice(
+    plan: Plan,
+    phase_id: str,
+    day: date,
+    assignment: tables.Assignment,
+    hit: StageHit,
+    people: dict[str, tuple[str, str]],
+) -> tables.Notice:
+    return tables.Notice(
+        campaign_id=plan.campaign.id,
+        key=f"a{assignment.id}/{hit.stage}/{hit.cycle}",
+        phase_id=phase_id,
+        day=day,
+        item_id=assignment.item_id,
+        assignee=assignment.assignee,
+        assignment_id=assignment.id,
+        stage=hit.stage,
+        cycle=hit.cycle,
+        recipients=sorted(people),
+        overdue_days=hit.overdue_days,
+        roles={email: [role, name] for email, (role, name) in people.items()},
+    )
+
+
+def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
+    phase = plan.phase(phase_id)
+    calendar = plan.calendar()
+    due = [
+        t
+        for t in plan.targets
+        if phase.start <= t.by <= phase.end and calendar.next_workday_after(t.by) <= day
+    ]
+    notices = []
+    for target in due:
+        result = evaluate_target(session, plan, target)
+        if result.met:
+            continue
+        people = recipients(plan, ["leading_group_office", "leader"], None, [])
+        notices.append(
+            tables.Notice(
+                campaign_id=plan.campaign.id,
+                key=f"t{target.id}/target-missed/0",
+                phase_id=phase_id,
+                day=day,
+                item_id=target.id,
+                assignee=None,
+                target_id=target.id,
+                stage="target-missed",
+                cycle=0,
+                recipients=sorted(people),
+                roles={e: [role, name] for e, (role, name) in people.items()},
+                overdue_days=result.achieved,
+            )
+        )
+    return notices
+
+
+def evaluate_target(session: Session, plan: Plan, target: Target) -> TargetResult:
+    """On its `by` day: communities on the list that completed every standards item addressed to them."""
+    members = members_on(plan, list_members(session, plan.campaign.id), target.list_id, target.by)
+    finished = standards_finished_by(session, plan, target.by)
+    known = {c.id for c in plan.communities}
+    achieved = sum(1 for c in members if c in known and finished.get(c, True))
+    return TargetResult(
+        target.id, target.by, required_count(target.min_share, len(plan.communities)), achieved
+    )
+
+
+def standards_finished_by(session: Session, plan: Plan, day: date) -> dict[str, bool]:
+    """community → whether every standards assignment it had by `day` was completed by then."""
+    standards_items = [i.id for _, i in plan.items() if i.kind == "standards"]
+    rows = session.exec(
+        select(tables.Assignment).where(
+            tables.Assignment.campaign_id == plan.campaign.id,
+            col(tables.Assignment.item_id).in_(standards_items),
+            tables.Assignment.assigned_on <= day,
+        )
+    )
+    finished: dict[str, bool] = defaultdict(lambda: True)
+    for row in rows:
+        community = row.assignee.partition(":")[2]
+        finished[community] &= row.completed_on is not None and row.completed_on <= day
+    return dict(finished)

@@ -1,0 +1,62 @@
+"""Shared fixtures: plans on disk, an isolated environment, databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+SMALL_PLAN = TESTS / "plans" / "small.yaml"
+SEED_PLAN = ROOT / "deployments" / "plans" / "qingyang-2022.yaml"
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def plan_data(path: Path = SMALL_PLAN) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def write_plan(folder: Path, data: dict[str, Any], name: str = "plan.yaml") -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_plan_data() -> dict[str, Any]:
+    return plan_data()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'greencomm.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A clean public schema in the test database at 127.0.0.1:5432."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both backends the project supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'greencomm.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
