@@ -66,8 +66,7 @@ def plan_check(
         print_json(plan.model_dump(mode="json", by_alias=True))
     else:
         typer.echo(
-            f"{file}: ok ({len(plan.phases)} phases, {len(plan.items())} items, "
-            f"{len(plan.communities)} communities)"
+            f"{file}: ok ({len(plan.phases)} phases, {len(plan.items())} items, {len(plan.communities)} communities)"
         )
 
 
@@ -114,9 +113,7 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
     except ProgressError as error:
         fail([f"{file}: {line}" if not line.startswith(str(file)) else line for line in error.problems])
     with session_scope(settings.database_url) as session:
-        count = apply_rows(
-            session, plan.campaign.id, rows, actor="cli", now=datetime.now(UTC), source=str(file)
-        )
+        count = apply_rows(session, plan.campaign.id, rows, actor="cli", now=datetime.now(UTC), source=str(file))
     typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
 
 
@@ -145,15 +142,51 @@ def simulate(
     last: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
     events: Annotated[Path | None, typer.Option("--events", help="progress rows CSV/XLSX")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="write the JSON report here")] = None,
-    sink: Annotated[
-        Path | None, typer.Option("--sink", help="deliver to a local SMTP sink saving .eml here")
-    ] = None,
+    sink: Annotated[Path | None, typer.Option("--sink", help="deliver to a local SMTP sink saving .eml here")] = None,
     smtp: Annotated[str | None, typer.Option("--smtp", help="deliver to HOST:PORT")] = None,
 ) -> None:
     """Replay the campaign day by day on a fresh database."""
     from deployments.simulate_cli import simulate_command
 
     simulate_command(file, first, last, events=events, report=report, sink=sink, smtp=smtp)
+
+
+@app.command()
+def up(
+    file: Annotated[Path | None, typer.Argument(help="plan YAML (default: GREENCOMM_PLAN)")] = None,
+    rebase: Annotated[str | None, typer.Option("--rebase", help="DATE, today, or auto (shift a past plan)")] = None,
+) -> None:
+    """The main job: database, local Prefect server and UI, SMTP sink, served deployments."""
+    from deployments.prefect_env import exposure_problem, use_prefect_environment
+    from deployments.up import run_up
+
+    settings = Settings()
+    plan = checked_plan(file or settings.plan)
+    if rebase not in (None, "auto", "today"):
+        parse_day(rebase, plan, "--rebase")
+    if problem := exposure_problem(settings):
+        fail([problem])
+    use_prefect_environment(settings)
+    run_up(settings, plan, rebase)
+
+
+@app.command()
+def trigger(
+    phase: Annotated[str, typer.Argument(help="phase id, e.g. pilot")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show who would be notified; send nothing")] = False,
+) -> None:
+    """Run a phase now through its deployment (needs `greencomm up` running)."""
+    from deployments.prefect_env import use_prefect_environment
+    from deployments.trigger import run_trigger
+
+    settings = Settings()
+    plan = live_plan(settings)
+    if phase not in [p.id for p in plan.phases]:
+        fail([f"PHASE: {phase!r} is not a phase of {plan.campaign.id} ({', '.join(p.id for p in plan.phases)})"])
+    day = parse_day(as_of, plan, "--as-of") if as_of else None
+    use_prefect_environment(settings)
+    raise typer.Exit(run_trigger(plan, phase, day, dry_run))
 
 
 def main() -> None:

@@ -71,9 +71,7 @@ def _events(path: Path, plan: Plan) -> list[ProgressRow]:
     try:
         return parse_rows(read_rows(path), plan)
     except ProgressError as error:
-        fail(
-            [line if line.startswith(str(path)) else f"{path}: {line}" for line in error.problems], BAD_INPUT
-        )
+        fail([line if line.startswith(str(path)) else f"{path}: {line}" for line in error.problems], BAD_INPUT)
 
 
 def _delivery(stack: ExitStack, sink: Path | None, smtp: str | None) -> SmtpConfig | None:

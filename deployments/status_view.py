@@ -28,9 +28,7 @@ def show_status(plan: Plan, data: dict[str, Any]) -> None:
 def _targets(targets: list[dict[str, Any]]) -> Table:
     table = Table("目标", "截止", "要求", "达成", "结果", title="创建目标")
     for t in targets:
-        table.add_row(
-            t["id"], t["by"], str(t["required"]), str(t["achieved"]), "达成" if t["met"] else "未达成"
-        )
+        table.add_row(t["id"], t["by"], str(t["required"]), str(t["achieved"]), "达成" if t["met"] else "未达成")
     return table
 
 

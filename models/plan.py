@@ -49,9 +49,7 @@ Name = Annotated[str, AfterValidator(_single_line)]
 Email = Annotated[str, AfterValidator(_email)]
 Ref = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Share = Annotated[float, Field(gt=0, le=1)]
-Recipient = Literal[
-    "assignee", "assignee_head", "supervisors", "supervisor_heads", "leading_group_office", "leader"
-]
+Recipient = Literal["assignee", "assignee_head", "supervisors", "supervisor_heads", "leading_group_office", "leader"]
 
 
 class Node(BaseModel):

@@ -146,10 +146,7 @@ def _phase_dates(plan: Plan) -> Iterator[str]:
         if phase.end < phase.start:
             yield f"phases[{p}].end: {phase.end} is before start {phase.start}"
         if previous and phase.start <= previous.end:
-            yield (
-                f"phases[{p}].start: {phase.start} overlaps or precedes phase {previous.id!r} "
-                f"(ends {previous.end})"
-            )
+            yield (f"phases[{p}].start: {phase.start} overlaps or precedes phase {previous.id!r} (ends {previous.end})")
         if phase.end > plan.campaign.end:
             yield f"phases[{p}].end: {phase.end} is after campaign.end {plan.campaign.end}"
         previous = phase

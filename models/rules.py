@@ -102,9 +102,7 @@ def unmet_standards(standards: Sequence[Standard], latest: dict[int, Mark]) -> l
     return [s for s in standards if s.id not in latest or not is_met(s, latest[s.id].value)]
 
 
-def standards_completed_on(
-    standards: Sequence[Standard], latest: dict[int, Mark], assigned_on: date
-) -> date | None:
+def standards_completed_on(standards: Sequence[Standard], latest: dict[int, Mark], assigned_on: date) -> date | None:
     """The day every standard became met (the last assessment that made it so), not before assignment."""
     if not standards or unmet_standards(standards, latest):
         return None
@@ -198,9 +196,7 @@ def recipients(
     return dict(sorted(people.items()))
 
 
-def _people(
-    plan: Plan, role: Recipient, who: Addressee | None, supervisors: Sequence[str]
-) -> list[tuple[str, str]]:
+def _people(plan: Plan, role: Recipient, who: Addressee | None, supervisors: Sequence[str]) -> list[tuple[str, str]]:
     lead = plan.leading_group
     match role:
         case "assignee":
@@ -234,6 +230,4 @@ def occurrences(plan: Plan, item: Item, day: date) -> list[int]:
 
 def labels_of(plan: Plan) -> dict[str, str]:
     """assignee key → its name, for e-mails and reports."""
-    return {f"community:{c.id}": c.name for c in plan.communities} | {
-        f"office:{o.id}": o.name for o in plan.offices
-    }
+    return {f"community:{c.id}": c.name for c in plan.communities} | {f"office:{o.id}": o.name for o in plan.offices}

@@ -27,3 +27,11 @@ class Settings(BaseSettings):
     smtp_concurrency: int = 4
     mail_from: str = "greencomm@localhost"
     var_dir: Path = Path("var")
+    prefect_host: str = "127.0.0.1"
+    prefect_port: int = 4200
+    sink_port: int = 2525
+
+    @property
+    def api_url(self) -> str:
+        host = f"[{self.prefect_host}]" if ":" in self.prefect_host else self.prefect_host
+        return f"http://{host}:{self.prefect_port}/api"

@@ -111,9 +111,7 @@ def overdue_by_office(plan: Plan, data: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["督导/责任科室"], -r["逾期工作日"]))
 
 
-def summary_markdown(
-    plan: Plan, phase_id: str, day: date, summary: dict[str, Any], data: dict[str, Any]
-) -> str:
+def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, Any], data: dict[str, Any]) -> str:
     phase = plan.phase(phase_id)
     counts = data["assignments"]
     lines = [

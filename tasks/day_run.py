@@ -26,9 +26,7 @@ class RunResult:
     delivery: Delivery | None = None
 
 
-def prepare(
-    session: Session, plan: Plan, phase_id: str, day: date, *, dry_run: bool, mail_from: str
-) -> RunResult:
+def prepare(session: Session, plan: Plan, phase_id: str, day: date, *, dry_run: bool, mail_from: str) -> RunResult:
     """Assign, check, escalate and compose in order (a dry run stores nothing)."""
     result = RunResult(phase_id, day)
     result.assigned = assign(session, plan, phase_id, day)

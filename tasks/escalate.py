@@ -104,11 +104,7 @@ def _notice(
 def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
     phase = plan.phase(phase_id)
     calendar = plan.calendar()
-    due = [
-        t
-        for t in plan.targets
-        if phase.start <= t.by <= phase.end and calendar.next_workday_after(t.by) <= day
-    ]
+    due = [t for t in plan.targets if phase.start <= t.by <= phase.end and calendar.next_workday_after(t.by) <= day]
     notices = []
     for target in due:
         result = evaluate_target(session, plan, target)
@@ -134,15 +130,14 @@ def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> l
     return notices
 
 
-def evaluate_target(session: Session, plan: Plan, target: Target) -> TargetResult:
-    """On its `by` day: communities on the list that completed every standards item addressed to them."""
-    members = members_on(plan, list_members(session, plan.campaign.id), target.list_id, target.by)
-    finished = standards_finished_by(session, plan, target.by)
+def evaluate_target(session: Session, plan: Plan, target: Target, day: date | None = None) -> TargetResult:
+    """On its `by` day (or `day`): listed communities that completed every standards item addressed to them."""
+    day = day or target.by
+    members = members_on(plan, list_members(session, plan.campaign.id), target.list_id, day)
+    finished = standards_finished_by(session, plan, day)
     known = {c.id for c in plan.communities}
     achieved = sum(1 for c in members if c in known and finished.get(c, True))
-    return TargetResult(
-        target.id, target.by, required_count(target.min_share, len(plan.communities)), achieved
-    )
+    return TargetResult(target.id, target.by, required_count(target.min_share, len(plan.communities)), achieved)
 
 
 def standards_finished_by(session: Session, plan: Plan, day: date) -> dict[str, bool]:

@@ -61,9 +61,7 @@ def build_digests(
     return digests
 
 
-def _line(
-    plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str], dues: dict[int, date]
-) -> NoticeLine:
+def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str], dues: dict[int, date]) -> NoticeLine:
     office = plan.leading_group.office_director
     report_to = Person(office.name, office.email)
     role = notice.roles[address][0]
@@ -123,9 +121,7 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
     rows = [_outbox_row(d, render_digest(d, mail_from=mail_from), notices) for d in digests]
     insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
     session.execute(
-        update(tables.Notice)
-        .where(col(tables.Notice.id).in_([n.id for n in notices]))
-        .values(outbox_done=True)
+        update(tables.Notice).where(col(tables.Notice.id).in_([n.id for n in notices])).values(outbox_done=True)
     )
     return [tables.Outbox.model_validate(row) for row in rows]
 
@@ -172,15 +168,11 @@ def claim(session: Session, campaign_id: str, phase_id: str, now: datetime) -> l
     )
     ids = [row[0] for row in session.execute(statement)]
     return list(
-        session.exec(
-            select(tables.Outbox).where(col(tables.Outbox.id).in_(ids)).order_by(col(tables.Outbox.id))
-        )
+        session.exec(select(tables.Outbox).where(col(tables.Outbox.id).in_(ids)).order_by(col(tables.Outbox.id)))
     )
 
 
-async def send_claimed(
-    rows: list[tables.Outbox], config: SmtpConfig, *, concurrency: int
-) -> list[str | None]:
+async def send_claimed(rows: list[tables.Outbox], config: SmtpConfig, *, concurrency: int) -> list[str | None]:
     """Send claimed rows; one error text (or None) per row, in order."""
     messages = [email.message_from_bytes(row.body, policy=email.policy.default) for row in rows]
     results = await send_messages(messages, config, concurrency=concurrency)

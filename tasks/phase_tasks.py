@@ -40,9 +40,7 @@ def check_completion(campaign_id: str, phase_id: str, day: date) -> int:
 @task(name="escalate")
 def escalate_notices(campaign_id: str, phase_id: str, day: date) -> int:
     with session_scope(Settings().database_url) as session:
-        return len(
-            escalate.escalate(session, load_campaign(session, campaign_id), phase_id, day, dry_run=False)
-        )
+        return len(escalate.escalate(session, load_campaign(session, campaign_id), phase_id, day, dry_run=False))
 
 
 @task(name="compose-digests")

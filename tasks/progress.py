@@ -61,15 +61,11 @@ def apply_rows(
         for r in rows
         if r.action == "select"
     ]
-    insert_ignoring_duplicates(
-        session, tables.ListMember, members, ["campaign_id", "list_id", "community_id"]
-    )
+    insert_ignoring_duplicates(session, tables.ListMember, members, ["campaign_id", "list_id", "community_id"])
     for row in rows:
         if row.action == "complete":
             session.add(
-                tables.CompletionReport(
-                    campaign_id=campaign_id, item_id=row.target, assignee=row.assignee, day=row.day
-                )
+                tables.CompletionReport(campaign_id=campaign_id, item_id=row.target, assignee=row.assignee, day=row.day)
             )
         elif row.action == "assess":
             session.add(

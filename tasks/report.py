@@ -32,9 +32,7 @@ def notices_report(session: Session, campaign_id: str) -> list[dict[str, Any]]:
 
 
 def emails_report(session: Session, campaign_id: str) -> list[dict[str, Any]]:
-    notices = {
-        n.id: n for n in session.exec(select(tables.Notice).where(tables.Notice.campaign_id == campaign_id))
-    }
+    notices = {n.id: n for n in session.exec(select(tables.Notice).where(tables.Notice.campaign_id == campaign_id))}
     rows = session.exec(
         select(tables.Outbox)
         .where(tables.Outbox.campaign_id == campaign_id)
@@ -62,9 +60,7 @@ def assignments_report(session: Session, campaign_id: str) -> list[dict[str, Any
     rows = session.exec(
         select(tables.Assignment)
         .where(tables.Assignment.campaign_id == campaign_id)
-        .order_by(
-            col(tables.Assignment.item_id), col(tables.Assignment.assignee), col(tables.Assignment.occurrence)
-        )
+        .order_by(col(tables.Assignment.item_id), col(tables.Assignment.assignee), col(tables.Assignment.occurrence))
     )
     return [
         {

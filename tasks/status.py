@@ -19,7 +19,7 @@ def overdue_items(session: Session, plan: Plan, day: date) -> list[dict[str, Any
     calendar, labels = plan.calendar(), labels_of(plan)
     optional = {i.id for _, i in plan.items() if i.optional}
     rows = session.exec(select(tables.Assignment).where(tables.Assignment.campaign_id == plan.campaign.id))
-    late = [
+    late: list[dict[str, Any]] = [
         {
             "item": a.item_id,
             "assignee": a.assignee,
@@ -33,7 +33,7 @@ def overdue_items(session: Session, plan: Plan, day: date) -> list[dict[str, Any
         and a.item_id not in optional
         and a.assigned_on <= day
     ]
-    return sorted((x for x in late if x["overdue_days"] > 0), key=lambda x: (-x["overdue_days"], x["item"]))
+    return sorted((x for x in late if int(x["overdue_days"]) > 0), key=lambda x: (-int(x["overdue_days"]), x["item"]))
 
 
 def standards_matrix(session: Session, plan: Plan, day: date) -> dict[str, dict[str, str]]:
@@ -50,9 +50,7 @@ def standards_matrix(session: Session, plan: Plan, day: date) -> dict[str, dict[
 
 
 def assignment_counts(session: Session, plan: Plan, day: date) -> dict[str, int]:
-    rows = list(
-        session.exec(select(tables.Assignment).where(tables.Assignment.campaign_id == plan.campaign.id))
-    )
+    rows = list(session.exec(select(tables.Assignment).where(tables.Assignment.campaign_id == plan.campaign.id)))
     done = sum(1 for a in rows if a.completed_on is not None and a.completed_on <= day)
     return {"total": len(rows), "completed": done, "open": len(rows) - done}
 

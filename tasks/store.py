@@ -19,9 +19,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     return plan.model_dump(mode="json", by_alias=True)
 
 
-def sync_plan(
-    session: Session, plan: Plan, *, actor: str, now: datetime, shift_days: int = 0
-) -> dict[str, Any]:
+def sync_plan(session: Session, plan: Plan, *, actor: str, now: datetime, shift_days: int = 0) -> dict[str, Any]:
     """Insert or update the campaign; ids are stable, open work follows changed due days; audited."""
     data = plan_json(plan)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -66,9 +64,7 @@ def _describe_change(old: Plan | None, new: Plan) -> dict[str, Any]:
         "items_added": sorted(after.keys() - before.keys()),
         "items_removed": sorted(before.keys() - after.keys()),
         "due_changed": {
-            k: [str(before[k].due), str(v.due)]
-            for k, v in after.items()
-            if k in before and before[k].due != v.due
+            k: [str(before[k].due), str(v.due)] for k, v in after.items() if k in before and before[k].due != v.due
         },
         "communities_added": sorted({c.id for c in new.communities} - {c.id for c in old.communities}),
         "communities_removed": sorted({c.id for c in old.communities} - {c.id for c in new.communities}),
@@ -148,9 +144,7 @@ def load_campaign(session: Session, campaign_id: str) -> Plan:
     """The plan as last loaded for this campaign."""
     campaign = session.get(tables.Campaign, campaign_id)
     if campaign is None:
-        raise LookupError(
-            f"campaign {campaign_id!r} is not loaded: run `greencomm up` or `greencomm plan load`"
-        )
+        raise LookupError(f"campaign {campaign_id!r} is not loaded: run `greencomm up` or `greencomm plan load`")
     return normalise(Plan.model_validate(campaign.plan))
 
 

@@ -75,9 +75,7 @@ def assign(session: Session, plan: Plan, phase_id: str, day: date) -> int:
     )
 
 
-def insert_ignoring_duplicates(
-    session: Session, table: type, rows: list[dict[str, object]], keys: list[str]
-) -> int:
+def insert_ignoring_duplicates(session: Session, table: type, rows: list[dict[str, object]], keys: list[str]) -> int:
     """INSERT … ON CONFLICT DO NOTHING: concurrent runs never duplicate a row; returns rows inserted."""
     if not rows:
         return 0

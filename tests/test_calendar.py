@@ -62,9 +62,7 @@ def test_weekdays_and_calendar_days() -> None:
 
 
 def test_overrides_win_over_every_kind() -> None:
-    calendar = WorkCalendar(
-        "cn-workdays", holidays=frozenset({D("2022-01-28")}), workdays=frozenset({D("2022-02-03")})
-    )
+    calendar = WorkCalendar("cn-workdays", holidays=frozenset({D("2022-01-28")}), workdays=frozenset({D("2022-02-03")}))
     assert not calendar.is_workday(D("2022-01-28"))
     assert calendar.is_workday(D("2022-02-03"))
 

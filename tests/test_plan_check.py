@@ -123,9 +123,7 @@ def test_a_bad_plan_is_refused_with_its_field_path(
     assert "Traceback" not in err and out == ""
 
 
-def test_calendar_overrides_cover_a_year_the_calendar_lacks(
-    tmp_path: Path, small_plan_data: dict[str, Any]
-) -> None:
+def test_calendar_overrides_cover_a_year_the_calendar_lacks(tmp_path: Path, small_plan_data: dict[str, Any]) -> None:
     small_plan_data["campaign"]["end"] = "2027-03-31"
     assert check(write_plan(tmp_path, small_plan_data))[0] == 2
     small_plan_data["calendar_overrides"] = {"holidays": ["2027-01-01"], "workdays": []}

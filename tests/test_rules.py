@@ -87,9 +87,7 @@ def test_no_notice_on_a_non_working_day() -> None:
     assert stage("2022-03-01", "2022-03-05") is None  # Saturday
 
 
-@pytest.mark.parametrize(
-    ("share", "total", "needed"), [(0.25, 12, 3), (0.30, 10, 3), (0.60, 12, 8), (0.6, 10, 6)]
-)
+@pytest.mark.parametrize(("share", "total", "needed"), [(0.25, 12, 3), (0.30, 10, 3), (0.60, 12, 8), (0.6, 10, 6)])
 def test_required_counts_use_exact_shares(share: float, total: int, needed: int) -> None:
     assert required_count(share, total) == needed
 

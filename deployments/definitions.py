@@ -1,0 +1,48 @@
+"""The one place that binds flows to a plan: every deployment `up` serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.types.entrypoint import EntrypointType
+
+from deployments.schedules import daily_schedule, weekly_schedule
+from flows.phase import phase_flow
+from flows.record import record_progress
+from flows.report import campaign_report
+from models.plan import Plan
+
+
+def _built(deployment: object) -> RunnerDeployment:
+    # to_deployment is typed sync-or-async; called from sync code it returns the deployment itself
+    assert isinstance(deployment, RunnerDeployment)
+    return deployment
+
+
+def deployments(plan: Plan) -> list[RunnerDeployment]:
+    """The phase deployments (daily), record-progress (by hand) and campaign-report (weekly)."""
+    cid = plan.campaign.id
+    common: dict[str, Any] = {
+        "name": cid,
+        "parameters": {"campaign_id": cid},
+        "tags": [cid, "greencomm"],
+        "entrypoint_type": EntrypointType.MODULE_PATH,
+    }
+    phases = [
+        _built(
+            phase_flow(phase.id).to_deployment(
+                schedules=[daily_schedule(plan, phase.id)],
+                description=f"{phase.name}（{phase.start} → {phase.end}）每日 {plan.campaign.run_at}",
+                **common,
+            )
+        )
+        for phase in plan.phases
+    ]
+    record = _built(record_progress.to_deployment(description="记录进展（完成事项 / 列入名单 / 评估标准）", **common))
+    report = _built(
+        campaign_report.to_deployment(
+            schedules=[weekly_schedule(plan)], description="每周向领导小组办公室报送创建进展", **common
+        )
+    )
+    return [*phases, record, report]

@@ -1,0 +1,165 @@
+"""`greencomm up`: database, plan, local Prefect server and UI, SMTP sink, and the served deployments."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import typer
+
+from models import tables
+from models.plan import Plan
+from models.plan_rules import rebase
+from models.settings import Settings
+from models.workcal import uncovered_years
+from tasks.db import session_scope, upgrade
+from tasks.store import sync_plan, today_in
+
+SERVER_START_SECONDS = 120
+
+
+def rehearsal_shift(plan: Plan, option: str | None, stored: int, today: date) -> int:
+    """Days to shift the plan: an explicit --rebase DATE, a rehearsal already running, or a plan in the past."""
+    if option not in (None, "auto"):
+        first = today if option == "today" else date.fromisoformat(str(option))
+        return (first - plan.start).days
+    if stored:
+        return stored  # a restart keeps the rehearsal's dates, so schedules and notices stay put
+    return (today - plan.start).days if plan.campaign.end < today else 0
+
+
+def rehearsal_notes(plan: Plan, shift: int) -> list[str]:
+    """The first lines `up` prints about a shifted plan and its calendar fallback."""
+    if not shift:
+        return [f"计划按原日期运行：{plan.start} → {plan.campaign.end}"]
+    notes = [
+        f"排练模式 rehearsal: 计划日期整体平移 {shift} 天，第一阶段自 {plan.start} 开始，至 {plan.campaign.end} 结束"
+    ]
+    if plan.campaign.calendar == "cn-workdays":
+        years = uncovered_years(
+            range(plan.start.year, plan.campaign.end.year + 1),
+            [*plan.calendar_overrides.holidays, *plan.calendar_overrides.workdays],
+        )
+        if years:
+            notes.append(
+                f"注意：{', '.join(map(str, years))} 年尚无国家法定节假日数据，这些年份按周一至周五计算工作日"
+                f" (cn-workdays falls back to weekdays)"
+            )
+    return notes
+
+
+def prepare_campaign(settings: Settings, plan: Plan, option: str | None) -> Plan:
+    """Upgrade the database and load the (possibly shifted) plan into it."""
+    upgrade(settings.database_url)
+    now = datetime.now(UTC)
+    with session_scope(settings.database_url) as session:
+        stored = session.get(tables.Campaign, plan.campaign.id)
+        shift = rehearsal_shift(plan, option, stored.rehearsal_shift_days if stored else 0, today_in(plan, now))
+        live = rebase(plan, plan.start + timedelta(days=shift)) if shift else plan
+        sync_plan(session, live, actor="up", now=now, shift_days=shift)
+    for line in rehearsal_notes(live, shift):
+        typer.echo(line)
+    return live
+
+
+def start_server(settings: Settings, stack: ExitStack) -> None:
+    """A local Prefect server and UI in a child process; stopped when `up` stops."""
+    log = (settings.var_dir / "prefect-server.log").open("ab")
+    stack.callback(log.close)
+    command = [
+        sys.executable,
+        "-m",
+        "prefect",
+        "server",
+        "start",
+        "--host",
+        settings.prefect_host,
+        "--port",
+        str(settings.prefect_port),
+    ]
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    stack.callback(_stop, server)
+    _wait_healthy(settings.api_url, server)
+
+
+def _wait_healthy(api_url: str, server: subprocess.Popen[bytes]) -> None:
+    from deployments.console import progress
+
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    with progress("starting Prefect server", SERVER_START_SECONDS, every=10) as advance:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"the Prefect server exited ({server.returncode}); see var/prefect-server.log")
+            try:
+                if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            advance("waiting")
+            time.sleep(1)
+    raise RuntimeError(f"the Prefect server did not answer at {api_url} within {SERVER_START_SECONDS} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def start_sink(settings: Settings, stack: ExitStack) -> None:
+    """Without an SMTP server configured, mail goes to a local sink saving .eml files under var/mail/."""
+    from tasks.mailsink import MailSink
+
+    sink = stack.enter_context(MailSink(settings.var_dir / "mail", port=settings.sink_port))
+    os.environ.update(
+        {
+            "GREENCOMM_SMTP_HOST": "127.0.0.1",
+            "GREENCOMM_SMTP_PORT": str(sink.port),
+            "GREENCOMM_SMTP_SECURITY": "none",
+        }
+    )
+    typer.echo(f"SMTP sink: 127.0.0.1:{sink.port}, e-mails saved in {settings.var_dir / 'mail'}/")
+
+
+def current_phase(plan: Plan, today: date) -> str:
+    """The phase whose window holds today, else the latest one started (its items stay open)."""
+    started = [p for p in plan.phases if p.start <= today] or plan.phases[:1]
+    return started[-1].id
+
+
+def serve_all(settings: Settings, plan: Plan) -> None:
+    """Register the deployments, run the current phase once so the UI has a run, then serve until Ctrl-C."""
+    from prefect import serve
+    from prefect.deployments import run_deployment
+
+    from deployments.definitions import deployments
+
+    served = deployments(plan)
+    for deployment in served:
+        deployment.apply()
+    phase = current_phase(plan, today_in(plan, datetime.now(UTC)))
+    run_deployment(f"{phase}-phase/{plan.campaign.id}", timeout=0)
+    ui = settings.api_url.removesuffix("/api")
+    typer.echo(f"Prefect UI: {ui}  ·  API: {settings.api_url}  ·  deployments: {ui}/deployments")
+    typer.echo("Ctrl-C stops the server, the sink and the runner; schedules stay for the next start.")
+    serve(*served, pause_on_shutdown=False, print_starting_message=False)
+
+
+def run_up(settings: Settings, plan: Plan, option: str | None) -> None:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    live = prepare_campaign(settings, plan, option)
+    with ExitStack() as stack:
+        if not settings.smtp_host:
+            start_sink(settings, stack)
+        start_server(settings, stack)
+        try:
+            serve_all(settings, live)
+        except KeyboardInterrupt:
+            typer.echo("stopping…")

@@ -1,0 +1,54 @@
+"""`record-progress`: a supervisor records progress rows from the Prefect UI's parameter form."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import Enum, StrEnum
+
+from prefect import flow, task
+from pydantic import BaseModel, Field
+
+from models.progress import ProgressError, parse_rows
+from models.settings import Settings
+from tasks.db import session_scope
+from tasks.progress import apply_rows
+from tasks.store import load_campaign
+
+
+class Action(StrEnum):
+    complete = "complete"
+    select = "select"
+    assess = "assess"
+
+
+class ProgressEntry(BaseModel):
+    """One row of progress, as in a progress CSV."""
+
+    date: date = Field(title="日期", description="进展发生的日期（当天的运行前生效）")
+    action: Action = Field(title="操作", description="complete 完成事项 / select 列入名单 / assess 评估标准")
+    assignee: str = Field(title="责任单位", description="community:<社区id> 或 office:<科室id>，如 community:c01")
+    target: str = Field(
+        title="对象", description="complete: 事项id；select: 名单id（pilot/creation）；assess: 标准编号"
+    )
+    value: str = Field(default="", title="值", description="assess 时填 met、unmet 或数值（如标准12的物业覆盖率 0.35）")
+
+
+@task(name="record-rows")
+def record_rows(campaign_id: str, entries: list[ProgressEntry], actor: str) -> int:
+    with session_scope(Settings().database_url) as session:
+        plan = load_campaign(session, campaign_id)
+        raw = [
+            (n, {k: str(v.value if isinstance(v, Enum) else v) for k, v in e.model_dump().items()})
+            for n, e in enumerate(entries, start=1)
+        ]
+        rows = parse_rows(raw, plan)
+        return apply_rows(session, campaign_id, rows, actor=actor, now=datetime.now(UTC), source="prefect-ui")
+
+
+@flow(name="record-progress", flow_run_name="record-progress {campaign_id}")
+def record_progress(campaign_id: str, entries: list[ProgressEntry], recorded_by: str = "prefect-ui") -> int:
+    """记录进展：完成事项、列入名单、评估标准。All rows or none: a bad row fails the run naming its number."""
+    try:
+        return record_rows(campaign_id, entries, recorded_by)
+    except ProgressError as error:
+        raise ValueError("\n".join(error.problems)) from None
