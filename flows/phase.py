@@ -13,10 +13,24 @@ from tasks.artifacts import publish
 
 
 def _run_name() -> str:
+    """'<phase>-phase 2022-02-07': the day a supervisor looks for in the runs list."""
     parameters = flow_run.parameters
-    day = parameters.get("as_of") or "today"
+    day = parameters.get("as_of") or _scheduled_day(str(parameters.get("campaign_id", "")))
     mode = " (dry run)" if parameters.get("dry_run") else ""
     return f"{flow_run.flow_name} {day}{mode}"
+
+
+def _scheduled_day(campaign_id: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    from models import tables
+    from models.settings import Settings
+    from tasks.db import session_scope
+
+    with session_scope(Settings().database_url) as session:
+        campaign = session.get(tables.Campaign, campaign_id)
+    start = flow_run.scheduled_start_time
+    return start.astimezone(ZoneInfo(campaign.timezone)).date().isoformat() if campaign and start else "today"
 
 
 async def run_phase(phase_id: str, campaign_id: str, as_of: date | None, dry_run: bool) -> dict[str, Any]:
@@ -36,7 +50,7 @@ async def run_phase(phase_id: str, campaign_id: str, as_of: date | None, dry_run
         "emails": emails,
     }
     publish(campaign_id, phase_id, day, summary)
-    delivery = await steps.deliver(campaign_id, phase_id)
+    delivery = await steps.deliver_with_retries()(campaign_id, phase_id)
     return summary | {"sent": delivery.sent}
 
 

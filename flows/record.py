@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import datetime as dt
 from enum import Enum, StrEnum
 
 from prefect import flow, task
@@ -24,7 +24,7 @@ class Action(StrEnum):
 class ProgressEntry(BaseModel):
     """One row of progress, as in a progress CSV."""
 
-    date: date = Field(title="日期", description="进展发生的日期（当天的运行前生效）")
+    date: dt.date = Field(title="日期", description="进展发生的日期（当天的运行前生效）")
     action: Action = Field(title="操作", description="complete 完成事项 / select 列入名单 / assess 评估标准")
     assignee: str = Field(title="责任单位", description="community:<社区id> 或 office:<科室id>，如 community:c01")
     target: str = Field(
@@ -42,7 +42,7 @@ def record_rows(campaign_id: str, entries: list[ProgressEntry], actor: str) -> i
             for n, e in enumerate(entries, start=1)
         ]
         rows = parse_rows(raw, plan)
-        return apply_rows(session, campaign_id, rows, actor=actor, now=datetime.now(UTC), source="prefect-ui")
+        return apply_rows(session, campaign_id, rows, actor=actor, now=dt.datetime.now(dt.UTC), source="prefect-ui")
 
 
 @flow(name="record-progress", flow_run_name="record-progress {campaign_id}")

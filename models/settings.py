@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "deployments" / "plans" / "qingyang-2022.yaml"
@@ -16,7 +16,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GREENCOMM_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///var/greencomm.db"
+    database_url: str = ""  # empty: SQLite at <var_dir>/greencomm.db
     plan: Path = DEFAULT_PLAN
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -25,11 +25,18 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout: float = 30.0
     smtp_concurrency: int = 4
+    delivery_retry_delays: list[float] = [5.0, 30.0]  # seconds between the deliver task's retries
     mail_from: str = "greencomm@localhost"
     var_dir: Path = Path("var")
     prefect_host: str = "127.0.0.1"
     prefect_port: int = 4200
     sink_port: int = 2525
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'greencomm.db'}"
+        return self
 
     @property
     def api_url(self) -> str:

@@ -51,7 +51,7 @@ def compose(campaign_id: str, phase_id: str, day: date) -> int:
         return len(outbox.compose(session, plan, phase_id, day, mail_from=settings.mail_from))
 
 
-@task(name="deliver", retries=2, retry_delay_seconds=[5, 30])
+@task(name="deliver")
 async def deliver(campaign_id: str, phase_id: str) -> Delivery:
     """Send the outbox; raises (so the run shows red) if anything stays undelivered after retries."""
     settings = Settings()
@@ -66,6 +66,12 @@ async def deliver(campaign_id: str, phase_id: str) -> Delivery:
     if result.failed:
         raise RuntimeError(f"{len(result.failed)} e-mail(s) undelivered: " + "; ".join(result.failed[:5]))
     return result
+
+
+def deliver_with_retries() -> Any:
+    """The deliver task with the retry policy from settings (the outbox also retries on the next run)."""
+    delays = Settings().delivery_retry_delays
+    return deliver.with_options(retries=len(delays), retry_delay_seconds=delays)
 
 
 @task(name="dry-run")

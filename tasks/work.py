@@ -81,8 +81,10 @@ def insert_ignoring_duplicates(session: Session, table: type, rows: list[dict[st
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=keys)
-    return int(session.connection().execute(statement).rowcount or 0)
+    primary_key = list(table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=keys).returning(*primary_key)
+    # rowcount is -1 for this statement on PostgreSQL: count the rows it returns instead
+    return len(session.connection().execute(statement).all())
 
 
 def open_assignments(session: Session, campaign_id: str, phase_id: str, day: date) -> list[tables.Assignment]:

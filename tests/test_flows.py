@@ -1,0 +1,133 @@
+"""The flows through Prefect (test harness) with e-mail through a real aiosmtpd server, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+
+from flows.phase import pilot_phase
+from flows.record import ProgressEntry, record_progress
+from flows.report import campaign_report
+from models import tables
+from models.plan_rules import parse_plan
+from tasks.db import session_scope, upgrade
+from tasks.mailsink import MailSink, free_port
+from tasks.store import sync_plan
+from tests.conftest import SMALL_PLAN
+
+CAMPAIGN = "small-test"
+D = date.fromisoformat
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[MailSink]:
+    with MailSink(tmp_path / "mail") as running:
+        yield running
+
+
+@pytest.fixture
+def campaign(prefect_server: None, database_url: str, sink: MailSink, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The small plan loaded; the flows' settings point at this database and the sink."""
+    monkeypatch.setenv("GREENCOMM_DATABASE_URL", database_url)
+    monkeypatch.setenv("GREENCOMM_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("GREENCOMM_SMTP_PORT", str(sink.port))
+    monkeypatch.setenv("GREENCOMM_MAIL_FROM", "greencomm@qingyang.example")
+    monkeypatch.setenv("GREENCOMM_DELIVERY_RETRY_DELAYS", "[0.1]")
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        sync_plan(session, parse_plan(SMALL_PLAN.read_text(encoding="utf-8")), actor="test", now=datetime.now(UTC))
+    return database_url
+
+
+def run(day: str, **parameters: Any) -> Any:
+    return asyncio.run(pilot_phase(campaign_id=CAMPAIGN, as_of=D(day), **parameters))  # type: ignore[arg-type]
+
+
+def recipients(messages: list[EmailMessage]) -> list[str]:
+    return sorted(str(m["To"]).rpartition("<")[2].rstrip(">") for m in messages)
+
+
+def count(url: str, table: Any) -> int:
+    with session_scope(url) as session:
+        return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+def test_a_phase_run_assigns_escalates_and_delivers(campaign: str, sink: MailSink) -> None:
+    first = run("2022-01-04")
+    assert first["assigned"] == 7 and first["notices"] == 0  # 3 + 3 community items, 1 office item
+    result = run("2022-01-11")
+    assert result["sent"] == 3
+    assert recipients(sink.messages) == ["c1@t.example", "c2@t.example", "c3@t.example"]
+    body = sink.messages[0].get_body(("plain",))
+    assert body is not None and "制定方案" in body.get_content()
+
+
+def test_a_rerun_of_the_same_day_sends_nothing_new(campaign: str, sink: MailSink) -> None:
+    run("2022-01-04")
+    run("2022-01-11")
+    again = run("2022-01-11")
+    assert (again["notices"], again["emails"], again["sent"]) == (0, 0, 0)
+    assert len(sink.messages) == 3
+    assert count(campaign, tables.Notice) == 3
+
+
+def test_two_runs_of_the_same_day_at_once_send_each_notice_once(campaign: str, sink: MailSink) -> None:
+    run("2022-01-04")
+
+    async def both() -> None:
+        await asyncio.gather(*(pilot_phase(campaign_id=CAMPAIGN, as_of=D("2022-01-11")) for _ in range(2)))
+
+    asyncio.run(both())
+    assert recipients(sink.messages) == ["c1@t.example", "c2@t.example", "c3@t.example"]
+    assert count(campaign, tables.Notice) == 3
+
+
+def test_a_dry_run_lists_who_would_be_notified_and_stores_nothing(campaign: str, sink: MailSink) -> None:
+    run("2022-01-04")
+    preview = run("2022-01-11", dry_run=True)
+    assert sorted(mail["to"] for mail in preview["would_send"]) == ["c1@t.example", "c2@t.example", "c3@t.example"]
+    assert all(n["why"] for mail in preview["would_send"] for n in mail["notices"])
+    assert sink.messages == [] and count(campaign, tables.Notice) == 0
+
+
+def test_mail_survives_an_smtp_outage(campaign: str, sink: MailSink, monkeypatch: pytest.MonkeyPatch) -> None:
+    run("2022-01-04")
+    monkeypatch.setenv("GREENCOMM_SMTP_PORT", str(free_port("127.0.0.1")))  # nobody listens there
+    state = asyncio.run(pilot_phase(campaign_id=CAMPAIGN, as_of=D("2022-01-11"), return_state=True))  # type: ignore[call-overload]
+    assert state.is_failed()  # the run shows red in the UI
+    with session_scope(campaign) as session:
+        assert {o.status for o in session.exec(select(tables.Outbox))} == {"pending"}
+    monkeypatch.setenv("GREENCOMM_SMTP_PORT", str(sink.port))
+    assert run("2022-01-12")["sent"] == 3  # the next run delivers what was left
+    assert len(sink.messages) == 3
+
+
+def test_record_progress_applies_rows_or_none(campaign: str) -> None:
+    good = ProgressEntry.model_validate(
+        {"date": "2022-01-05", "action": "select", "assignee": "community:c1", "target": "pilot"}
+    )
+    bad = ProgressEntry.model_validate(
+        {"date": "2022-01-05", "action": "assess", "assignee": "community:c1", "target": "99", "value": "met"}
+    )
+    state = record_progress(campaign_id=CAMPAIGN, entries=[good, bad], return_state=True)
+    assert state.is_failed() and "row 2" in str(state.message) + repr(state.data)
+    assert count(campaign, tables.ListMember) == 0
+    assert record_progress(campaign_id=CAMPAIGN, entries=[good]) == 1
+    assert count(campaign, tables.ListMember) == 1
+
+
+def test_the_weekly_report_mails_a_chart_to_the_leading_group_office(campaign: str, sink: MailSink) -> None:
+    run("2022-01-04")
+    assert asyncio.run(campaign_report(campaign_id=CAMPAIGN, as_of=D("2022-01-10"))) == 1
+    assert asyncio.run(campaign_report(campaign_id=CAMPAIGN, as_of=D("2022-01-10"))) == 0  # once per day
+    (message,) = sink.messages
+    assert recipients([message]) == ["director@t.example"]
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0].get_payload(decode=True)[:4] == b"\x89PNG"  # type: ignore[index]
