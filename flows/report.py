@@ -27,4 +27,4 @@ async def campaign_report(campaign_id: str, as_of: date | None = None) -> int:
     """周报: targets over the weeks as a chart, overdue items, what changed; sent once per day at most."""
     compose_report(campaign_id, as_of)
     delivery = await phase_tasks.deliver_with_retries()(campaign_id, REPORT)
-    return delivery.sent
+    return int(delivery.sent)

@@ -247,7 +247,7 @@ def rebase(plan: Plan, first_day: date) -> Plan:
         phase["start"] += delta
         phase["end"] += delta
         for item in phase["items"]:
-            item["due"] = _shift_due(item["due"], delta, plan.start.year)
+            item["due"] = _shift_due(plan, item, delta)
     for target in data["targets"]:
         target["by"] += delta
     for key in ("holidays", "workdays"):
@@ -255,8 +255,10 @@ def rebase(plan: Plan, first_day: date) -> Plan:
     return Plan.model_validate(data)
 
 
-def _shift_due(due: date | str, delta: timedelta, year: int) -> date | str:
+def _shift_due(plan: Plan, item: dict[str, Any], delta: timedelta) -> date | str:
+    """A date moves by delta; a yearly month-day moves as its first occurrence in the campaign does."""
+    due = item["due"]
     if isinstance(due, date):
         return due + delta
-    shifted = date.fromisoformat(f"{year}-{due}") + delta
-    return shifted.strftime("%m-%d")
+    first = yearly_dues(plan, Item.model_validate(item))
+    return (first[0] + delta).strftime("%m-%d") if first else str(due)

@@ -104,7 +104,12 @@ def _notice(
 def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
     phase = plan.phase(phase_id)
     calendar = plan.calendar()
-    due = [t for t in plan.targets if phase.start <= t.by <= phase.end and calendar.next_workday_after(t.by) <= day]
+    sent = set(session.exec(select(tables.Notice.target_id).where(tables.Notice.campaign_id == plan.campaign.id)))
+    due = [
+        t
+        for t in plan.targets
+        if phase.start <= t.by <= phase.end and calendar.next_workday_after(t.by) <= day and t.id not in sent
+    ]
     notices = []
     for target in due:
         result = evaluate_target(session, plan, target)

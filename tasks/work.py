@@ -70,6 +70,14 @@ def assign(session: Session, plan: Plan, phase_id: str, day: date) -> int:
         for who in owners(plan, item, members, day)
         for occ in occurrences(plan, item, day)
     ]
+    existing = set(
+        session.exec(
+            select(tables.Assignment.item_id, tables.Assignment.assignee, tables.Assignment.occurrence).where(
+                tables.Assignment.campaign_id == cid, tables.Assignment.phase_id == phase_id
+            )
+        )
+    )
+    rows = [r for r in rows if (r["item_id"], r["assignee"], r["occurrence"]) not in existing]
     return insert_ignoring_duplicates(
         session, tables.Assignment, rows, ["campaign_id", "item_id", "assignee", "occurrence"]
     )

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,13 +103,13 @@ def completed_pilot_runs(api: str) -> list[dict[str, Any]]:
     return runs
 
 
-def wait_until_ready(api: str, up: subprocess.Popen[bytes], describe: str) -> str:
+def wait_until_ready(api: str, up: subprocess.Popen[bytes], describe: Callable[[], str]) -> str:
     """The id of the first completed pilot run, once the API answers; fails after START_SECONDS."""
     deadline = time.monotonic() + START_SECONDS
     healthy = False
     while time.monotonic() < deadline:
         if up.poll() is not None:
-            pytest.fail(f"`greencomm up` exited ({up.returncode}) before serving\n{describe}")
+            pytest.fail(f"`greencomm up` exited ({up.returncode}) before serving\n{describe()}")
         try:
             healthy = healthy or httpx.get(f"{api}/health", timeout=2).status_code == 200
             runs = completed_pilot_runs(api) if healthy else []
@@ -119,7 +119,7 @@ def wait_until_ready(api: str, up: subprocess.Popen[bytes], describe: str) -> st
             return str(runs[0]["id"])
         time.sleep(1)
     stage = "no completed pilot-phase run" if healthy else "no answer from /api/health"
-    pytest.fail(f"`greencomm up`: {stage} within {START_SECONDS} s\n{describe}")
+    pytest.fail(f"`greencomm up`: {stage} within {START_SECONDS} s\n{describe()}")
 
 
 def run_cli(env: dict[str, str], *args: str, timeout: float) -> str:
@@ -142,34 +142,44 @@ def progress_rows(folder: Path) -> Path:
     return path
 
 
-def stop(up: subprocess.Popen[bytes]) -> int | None:
-    """Ctrl-C as a user would; after 30 s, kill the process group this test started."""
+def stop(up: subprocess.Popen[bytes]) -> list[str]:
+    """Ctrl-C as a user would; what went wrong: up still running after 30 s, or children left behind.
+
+    Either way the process group this test started (up, its Prefect server, its runner) is killed.
+    """
+    problems = []
     if up.poll() is None:
         up.send_signal(signal.SIGINT)
         try:
             up.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
-            up.wait(timeout=10)
-            return None
-    return up.returncode
+            problems.append("`greencomm up` ignored Ctrl-C for 30 s and was killed")
+    try:
+        os.killpg(up.pid, 0)
+    except ProcessLookupError:
+        return problems
+    if not problems:
+        problems.append("`greencomm up` exited but left processes of its group running; they were killed")
+    os.killpg(up.pid, signal.SIGKILL)
+    up.wait(timeout=10)
+    return problems
 
 
 @pytest.fixture(scope="module")
 def greencomm_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     tmp = tmp_path_factory.mktemp("greencomm-up")
     var_dir = tmp / "var"
-    prefect_port = free_port("127.0.0.1")
-    env = clean_environment(var_dir, prefect_port, free_port("127.0.0.1"))
+    prefect_port, sink_port = free_port("127.0.0.1"), free_port("127.0.0.1")
+    while sink_port == prefect_port:
+        sink_port = free_port("127.0.0.1")
+    env = clean_environment(var_dir, prefect_port, sink_port)
     api = f"http://127.0.0.1:{prefect_port}/api"
     log = tmp / "up.log"
     with log.open("wb") as out:
-        up = subprocess.Popen(
-            [str(greencomm_command()), "up"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+        command = [str(greencomm_command()), "up"]
+        up = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        first = wait_until_ready(api, up, output_tail(log, var_dir))
+        first = wait_until_ready(api, up, lambda: output_tail(log, var_dir))
         recorded = run_cli(env, "record", str(progress_rows(tmp)), timeout=60)
         assert f"17 rows recorded for {CAMPAIGN}" in recorded
         triggered = run_cli(env, "trigger", "pilot", timeout=120)
@@ -178,8 +188,8 @@ def greencomm_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         assert len(new) == 1, f"expected one new completed pilot run after the trigger, got {new}"
         yield Running(api.removesuffix("/api"), api, env, first, str(new[0]))
     finally:
-        status = stop(up)
-        assert status is not None, f"`greencomm up` ignored Ctrl-C for 30 s and was killed\n{output_tail(log, var_dir)}"
+        problems = stop(up)
+        assert not problems, "\n".join([*problems, output_tail(log, var_dir)])
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{api}/health", timeout=2)  # the Prefect server stopped with it
 
@@ -194,7 +204,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(UI_TIMEOUT_MS)
     yield context.new_page()
     context.close()
@@ -245,6 +255,7 @@ def latest_standards(api: str) -> dict[str, Any]:
 
 def test_standards_artifact_shows_the_recorded_marks(request: pytest.FixtureRequest) -> None:
     page, running = open_ui(request)
+    page.set_viewport_size({"width": 2400, "height": 1080})  # all 16 standard columns without scrolling
     latest = latest_standards(running.api)
     assert latest["flow_run_id"] == running.triggered_run, "the latest matrix comes from the triggered run"
     page.goto(f"{running.ui}/artifacts/artifact/{latest['latest_id']}")

@@ -1,0 +1,135 @@
+"""The command line (SPEC §5): record, status, simulate; bad input exits 2 naming the row, writing nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from deployments.cli import app
+from tests.conftest import SMALL_PLAN
+
+runner = CliRunner()
+HEADER = "date,action,assignee,target,value\n"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
+    monkeypatch.setenv("GREENCOMM_DATABASE_URL", database_url)
+    monkeypatch.setenv("GREENCOMM_PLAN", str(SMALL_PLAN))
+    monkeypatch.setenv("GREENCOMM_VAR_DIR", str(tmp_path / "var"))
+    return tmp_path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def status_json() -> dict[str, object]:
+    code, out, _ = invoke("status", "--json", "--as-of", "2022-01-20")
+    assert code == 0
+    data: dict[str, object] = json.loads(out)
+    return data
+
+
+def test_record_applies_a_csv_and_status_shows_it(env: Path) -> None:
+    rows = env / "rows.csv"
+    rows.write_text(
+        HEADER + "2022-01-05,assess,community:c1,1,met\n2022-01-06,assess,community:c1,2,0.28\n", encoding="utf-8"
+    )
+    assert invoke("record", str(rows))[0] == 0
+    matrix = status_json()["standards"]
+    assert matrix == {
+        "c1": {"1": "met", "2": "unmet"},
+        "c2": {"1": "none", "2": "none"},
+        "c3": {"1": "none", "2": "none"},
+    }
+
+
+def test_record_reads_xlsx_too(env: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (HEADER.strip().split(","), ["2022-01-05", "select", "community:c2", "pilot", ""]):
+        sheet.append(row)
+    book.save(env / "rows.xlsx")
+    assert invoke("record", str(env / "rows.xlsx"))[0] == 0
+
+
+def test_bad_rows_exit_2_with_row_numbers_and_nothing_is_written(env: Path) -> None:
+    rows = env / "rows.csv"
+    rows.write_text(
+        HEADER + "2022-01-05,assess,community:c1,1,met\n"
+        "2022-01-32,assess,community:c1,1,met\n"
+        "2022-01-05,assess,community:c9,1,met\n"
+        "2022-01-05,complete,community:c1,pilot.meet,\n"
+        "2022-01-05,assess,community:c1,2,lots\n",
+        encoding="utf-8",
+    )
+    code, _, err = invoke("record", str(rows))
+    assert code == 2 and "Traceback" not in err
+    assert [line.split(": ")[1] for line in err.strip().splitlines()] == ["row 3", "row 4", "row 5", "row 6"]
+    matrix = status_json()["standards"]
+    assert matrix["c1"] == {"1": "none", "2": "none"}  # type: ignore[index]
+
+
+def test_a_file_without_the_header_is_refused(env: Path) -> None:
+    rows = env / "rows.csv"
+    rows.write_text("when,what\n2022-01-05,x\n", encoding="utf-8")
+    code, _, err = invoke("record", str(rows))
+    assert code == 2 and "row 1: the header must be date,action,assignee,target,value" in err
+
+
+def test_simulate_writes_a_report_and_delivers_to_a_sink(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    code, _, _ = invoke(
+        "simulate",
+        str(SMALL_PLAN),
+        "--from",
+        "2022-01-04",
+        "--to",
+        "2022-01-18",
+        "--report",
+        str(report),
+        "--sink",
+        str(tmp_path / "mail"),
+    )
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert code == 0
+    assert set(data) >= {"notices", "emails", "assignments", "targets"}
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == len(data["emails"]) > 0
+
+
+def test_simulate_exits_1_when_mail_cannot_be_delivered(tmp_path: Path) -> None:
+    from tasks.mailsink import free_port
+
+    code, _, err = invoke(
+        "simulate",
+        str(SMALL_PLAN),
+        "--from",
+        "2022-01-10",
+        "--to",
+        "2022-01-11",
+        "--smtp",
+        f"127.0.0.1:{free_port('127.0.0.1')}",
+        "--report",
+        str(tmp_path / "r.json"),
+    )
+    assert code == 1 and "undelivered" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--from", "2022-13-01", "--to", "2022-01-11"],
+        ["--from", "2022-01-11", "--to", "2022-01-01"],
+        ["--from", "2022-01-04", "--to", "2022-01-11", "--smtp", "nohost"],
+    ],
+)
+def test_simulate_refuses_bad_options(args: list[str]) -> None:
+    code, _, err = invoke("simulate", str(SMALL_PLAN), *args)
+    assert code == 2 and "Traceback" not in err
