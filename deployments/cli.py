@@ -34,6 +34,13 @@ def fail(lines: list[str], status: int = BAD_INPUT) -> NoReturn:
     raise typer.Exit(status)
 
 
+def cli_actor() -> str:
+    """Who changed what, for the audit trail: the operating-system user behind the command."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
 def checked_plan(path: Path) -> Plan:
     try:
         return load_plan(path)
@@ -79,7 +86,7 @@ def plan_load(
     plan = checked_plan(file or settings.plan)
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
-        change = sync_plan(session, plan, actor="cli", now=datetime.now(UTC))
+        change = sync_plan(session, plan, actor=cli_actor(), now=datetime.now(UTC))
     typer.echo(f"{plan.campaign.id}: " + (json.dumps(change, ensure_ascii=False) if change else "unchanged"))
 
 
@@ -99,7 +106,7 @@ def live_plan(settings: Settings) -> Plan:
         try:
             return load_campaign(session, plan.campaign.id)
         except LookupError:
-            sync_plan(session, plan, actor="cli", now=datetime.now(UTC))
+            sync_plan(session, plan, actor=cli_actor(), now=datetime.now(UTC))
             return plan
 
 
@@ -113,7 +120,7 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
     except ProgressError as error:
         fail([f"{file}: {line}" if not line.startswith(str(file)) else line for line in error.problems])
     with session_scope(settings.database_url) as session:
-        count = apply_rows(session, plan.campaign.id, rows, actor="cli", now=datetime.now(UTC), source=str(file))
+        count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=datetime.now(UTC), source=str(file))
     typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 from models.settings import Settings
+from tasks.mailsink import is_loopback
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
@@ -25,15 +25,6 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
 def use_prefect_environment(settings: Settings) -> None:
     """Set before Prefect is imported, so this process and every child it starts agree."""
     os.environ.update(prefect_environment(settings))
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def exposure_problem(settings: Settings) -> str | None:

@@ -143,7 +143,7 @@ def progress_rows(folder: Path) -> Path:
 
 
 def stop(up: subprocess.Popen[bytes]) -> list[str]:
-    """Ctrl-C as a user would; what went wrong: up still running after 30 s, or children left behind.
+    """Ctrl-C as a user would; what went wrong: up still running after 30 s, a bad exit, children left behind.
 
     Either way the process group this test started (up, its Prefect server, its runner) is killed.
     """
@@ -154,6 +154,8 @@ def stop(up: subprocess.Popen[bytes]) -> list[str]:
             up.wait(timeout=30)
         except subprocess.TimeoutExpired:
             problems.append("`greencomm up` ignored Ctrl-C for 30 s and was killed")
+    if up.returncode not in (None, 0):
+        problems.append(f"`greencomm up` exited with status {up.returncode}, not 0")
     try:
         os.killpg(up.pid, 0)
     except ProcessLookupError:

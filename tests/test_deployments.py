@@ -17,7 +17,8 @@ def test_every_deployment_builds_with_a_slugged_bounded_schedule() -> None:
     built = {d.flow_name: d for d in deployments(PLAN)}
     assert set(built) == {"pilot-phase", "promotion-phase", "consolidation-phase", "record-progress", "campaign-report"}
     assert {d.name for d in built.values()} == {"qingyang-green-2022"}
-    pilot = built["pilot-phase"].schedules[0]
+    schedules = built["pilot-phase"].schedules or []
+    pilot = schedules[0]
     assert pilot.slug == "qingyang-green-2022-pilot-daily" and pilot.active
     assert pilot.schedule.rrule == "DTSTART:20211201T090000\nRRULE:FREQ=DAILY;UNTIL=20221231T090000"  # type: ignore[union-attr]
     assert pilot.schedule.timezone == "Asia/Shanghai"  # type: ignore[union-attr]

@@ -187,3 +187,26 @@ def test_items_stay_open_and_escalate_after_their_phase_ends(plan: Plan) -> None
 def test_no_notices_after_the_campaign_end(plan: Plan) -> None:
     report = simulate(plan, "2022-03-20", "2022-04-15")
     assert max(n["date"] for n in report["notices"]) <= "2022-03-31"
+
+
+def test_runs_missed_for_days_catch_up_with_only_the_highest_stage(plan: Plan, sqlite_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from tasks.day_run import prepare
+    from tasks.db import session_scope, upgrade
+    from tasks.report import notices_report
+    from tasks.store import sync_plan
+
+    upgrade(sqlite_url)
+    with session_scope(sqlite_url) as session:
+        sync_plan(session, plan, actor="test", now=datetime.now(UTC))
+    for day in ("2022-01-04", "2022-01-21", "2022-01-21"):  # nothing ran 01-05 → 01-20; 01-21 re-run
+        with session_scope(sqlite_url) as session:
+            prepare(session, plan, "pilot", D(day), dry_run=False, mail_from="g@t.example")
+    with session_scope(sqlite_url) as session:
+        sent = [
+            (n["stage"], n["cycle"])
+            for n in notices_report(session, plan.campaign.id)
+            if n["item"] == "pilot.plan" and n["assignee"] == "community:c1"
+        ]
+    assert sent == [("overdue-3", 0)]  # 5 working days late: the top stage once, no burst of 1 and 2

@@ -133,3 +133,39 @@ def test_the_weekly_report_mails_a_chart_to_the_leading_group_office(campaign: s
     assert recipients([message]) == ["director@t.example"]
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert len(images) == 1 and images[0].get_payload(decode=True)[:4] == b"\x89PNG"  # type: ignore[index]
+
+
+def test_task_runs_per_phase_run_do_not_grow_with_communities(campaign: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect import get_client
+
+    from models.plan import Community
+
+    plan = parse_plan(SMALL_PLAN.read_text(encoding="utf-8"))
+    many = [
+        Community.model_validate(
+            {
+                "id": f"x{n}",
+                "name": f"社区{n}",
+                "contact": {"name": "联系人", "email": f"x{n}@t.example"},
+                "head": {"name": "书记", "email": f"x{n}.head@t.example"},
+            }
+        )
+        for n in range(40)
+    ]
+    counts = []
+    for day, roster in (("2022-01-11", plan.communities), ("2022-01-13", [*plan.communities, *many])):
+        with session_scope(campaign) as session:
+            sync_plan(session, plan.model_copy(update={"communities": roster}), actor="test", now=datetime.now(UTC))
+        state = asyncio.run(PILOT(campaign_id=CAMPAIGN, as_of=D(day), return_state=True))
+
+        async def task_runs(flow_run_id: Any) -> int:
+            from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+            async with get_client() as client:
+                runs = await client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+                )
+            return len(runs)
+
+        counts.append(asyncio.run(task_runs(state.state_details.flow_run_id)))
+    assert counts[0] == counts[1] == 7
