@@ -25,8 +25,10 @@ lint: $(BIN)/greencomm
 typecheck: $(BIN)/greencomm
 	$(BIN)/mypy .
 
+# Debian's Chromium (never a downloaded build) and fonts for the Chinese UI text in screenshots.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei fonts-noto-color-emoji >/dev/null)
 
 test: $(BIN)/greencomm browser lint typecheck
 	$(BIN)/pytest

@@ -22,6 +22,8 @@ from tasks.store import load_campaign, sync_plan, today_in
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
 plan_app = typer.Typer(no_args_is_help=True, help="plan files")
 db_app = typer.Typer(no_args_is_help=True, help="the database")
+communities_app = typer.Typer(no_args_is_help=True, help="the community roster")
+app.add_typer(communities_app, name="communities")
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 
@@ -124,6 +126,29 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
     typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
 
 
+@communities_app.command("import")
+def communities_import(file: Annotated[Path, typer.Argument(help="roster .csv or .xlsx")]) -> None:
+    """Replace the campaign's communities with a roster (id,name,contact_name,contact_email,head_name,head_email)."""
+    from models.plan_rules import cross_check
+    from models.roster import ROSTER_HEADER, parse_roster, with_roster
+
+    settings = Settings()
+    plan = live_plan(settings)
+    try:
+        roster = parse_roster(read_rows(file, ROSTER_HEADER))
+    except ProgressError as error:
+        fail([line if line.startswith(str(file)) else f"{file}: {line}" for line in error.problems])
+    updated = with_roster(plan, roster)
+    if problems := list(cross_check(updated)):
+        fail([f"{file}: {line}" for line in problems])
+    with session_scope(settings.database_url) as session:
+        change = sync_plan(session, updated, actor=cli_actor(), now=datetime.now(UTC))
+    typer.echo(
+        f"{file}: {len(roster)} communities imported for {plan.campaign.id} "
+        f"(+{len(change.get('communities_added', []))} −{len(change.get('communities_removed', []))})"
+    )
+
+
 @app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -174,7 +199,10 @@ def up(
     if problem := exposure_problem(settings):
         fail([problem])
     use_prefect_environment(settings)
-    run_up(settings, plan, rebase)
+    try:
+        run_up(settings, plan, rebase)
+    except (RuntimeError, OSError) as error:  # a port in use, a server that would not start
+        fail([f"up: {error}"], RUN_FAILED)
 
 
 @app.command()

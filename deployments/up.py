@@ -8,6 +8,7 @@ import sys
 import time
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import typer
@@ -84,17 +85,17 @@ def start_server(settings: Settings, stack: ExitStack) -> None:
     ]
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
     stack.callback(_stop, server)
-    _wait_healthy(settings.api_url, server)
+    _wait_healthy(settings.api_url, server, settings.var_dir / "prefect-server.log")
 
 
-def _wait_healthy(api_url: str, server: subprocess.Popen[bytes]) -> None:
+def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
     from deployments.console import progress
 
     deadline = time.monotonic() + SERVER_START_SECONDS
     with progress("starting Prefect server", SERVER_START_SECONDS, every=10) as advance:
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                raise RuntimeError(f"the Prefect server exited ({server.returncode}); see var/prefect-server.log")
+                raise RuntimeError(f"the Prefect server exited ({server.returncode}); see {log}")
             try:
                 if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
                     return
@@ -159,7 +160,5 @@ def run_up(settings: Settings, plan: Plan, option: str | None) -> None:
         if not settings.smtp_host:
             start_sink(settings, stack)
         start_server(settings, stack)
-        try:
-            serve_all(settings, live)
-        except KeyboardInterrupt:
-            typer.echo("stopping…")
+        serve_all(settings, live)  # returns on Ctrl-C: Prefect's serve handles the interrupt
+        typer.echo("stopping the Prefect server and the SMTP sink…")

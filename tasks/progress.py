@@ -16,16 +16,17 @@ from tasks.store import record_audit
 from tasks.work import insert_ignoring_duplicates
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+def read_rows(path: Path, header: tuple[str, ...] = HEADER) -> list[tuple[int, dict[str, str]]]:
     """(row number as a spreadsheet shows it, cells by header) for every non-empty data row."""
     try:
         table = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
     except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as error:
         raise ProgressError([f"{path}: cannot read ({error.__class__.__name__}: {error})"]) from None
-    if not table or tuple(cell.strip().lower() for cell in table[0][:5]) != HEADER:
-        raise ProgressError([f"{path}: row 1: the header must be {','.join(HEADER)}"])
+    width = len(header)
+    if not table or tuple(cell.strip().lower() for cell in table[0][:width]) != header:
+        raise ProgressError([f"{path}: row 1: the header must be {','.join(header)}"])
     return [
-        (number, dict(zip(HEADER, cells + [""] * 5, strict=False)))
+        (number, dict(zip(header, cells + [""] * width, strict=False)))
         for number, cells in enumerate(table[1:], start=2)
         if any(c.strip() for c in cells)
     ]

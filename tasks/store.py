@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 from models import tables
 from models.plan import Plan
 from models.plan_rules import normalise
+from models.roster import is_imported, with_roster
 from models.rules import due_of
 
 
@@ -21,10 +22,12 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 def sync_plan(session: Session, plan: Plan, *, actor: str, now: datetime, shift_days: int = 0) -> dict[str, Any]:
     """Insert or update the campaign; ids are stable, open work follows changed due days; audited."""
-    data = plan_json(plan)
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     campaign = session.get(tables.Campaign, plan.campaign.id)
     old = Plan.model_validate(campaign.plan) if campaign else None
+    if old and is_imported(old) and not is_imported(plan):
+        plan = with_roster(plan, old.communities)  # an imported roster outlives plan reloads
+    data = plan_json(plan)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     if campaign and campaign.plan_digest == digest:
         return {}
     change = _describe_change(old, plan)

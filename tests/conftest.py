@@ -42,15 +42,24 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A clean public schema in the test database at 127.0.0.1:5432."""
+    """A schema of its own in the test database at 127.0.0.1:5432, so parallel runs never collide."""
+    import uuid
+
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    yield POSTGRES_URL
+    schema = f"gc_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    yield url
+    from tasks.db import get_engine
+
+    get_engine(url).dispose()  # close pooled connections before the schema goes
+    get_engine.cache_clear()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

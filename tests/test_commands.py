@@ -133,3 +133,29 @@ def test_simulate_exits_1_when_mail_cannot_be_delivered(tmp_path: Path) -> None:
 def test_simulate_refuses_bad_options(args: list[str]) -> None:
     code, _, err = invoke("simulate", str(SMALL_PLAN), *args)
     assert code == 2 and "Traceback" not in err
+
+
+ROSTER = "id,name,contact_name,contact_email,head_name,head_email\n"
+
+
+def test_a_roster_import_replaces_the_communities_and_survives_a_plan_reload(env: Path) -> None:
+    roster = env / "roster.csv"
+    roster.write_text(
+        ROSTER + "q1,青阳一,张三,zs@q.example,李四,ls@q.example\nq2,青阳二,王五,ww@q.example,赵六,zl@q.example\n",
+        encoding="utf-8",
+    )
+    assert invoke("communities", "import", str(roster))[0] == 0
+    assert invoke("plan", "load")[0] == 0
+    assert list(status_json()["standards"]) == ["q1", "q2"]  # type: ignore[call-overload]
+
+
+def test_a_bad_roster_names_each_row_and_changes_nothing(env: Path) -> None:
+    roster = env / "roster.csv"
+    roster.write_text(
+        ROSTER + "q1,青阳一,张三,zs@q.example,李四,ls@q.example\nq1,重复,王五,not-an-address,赵六,zl@q.example\n",
+        encoding="utf-8",
+    )
+    code, _, err = invoke("communities", "import", str(roster))
+    assert code == 2
+    assert "row 3: id: duplicate id 'q1'" in err and "row 3: contact.email: not a valid e-mail" in err
+    assert list(status_json()["standards"]) == ["c1", "c2", "c3"]  # type: ignore[call-overload]
