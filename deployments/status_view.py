@@ -28,14 +28,14 @@ def show_status(plan: Plan, data: dict[str, Any]) -> None:
 def _targets(targets: list[dict[str, Any]]) -> Table:
     table = Table("目标", "截止", "要求", "达成", "结果", title="创建目标")
     for t in targets:
-        table.add_row(t["id"], t["by"], str(t["required"]), str(t["achieved"]), "达成" if t["met"] else "未达成")
+        table.add_row(t["id"], t["by"], str(t["required"]), str(t["achieved"]), t["label"])
     return table
 
 
 def _overdue(rows: list[dict[str, Any]]) -> Table:
     table = Table("事项", "责任单位", "截止", "逾期工作日", title="逾期事项")
     for row in rows:
-        table.add_row(row["item"], row["name"], row["due"], str(row["overdue_days"]))
+        table.add_row(row["title"], row["name"], row["due"], str(row["overdue_days"]))
     return table
 
 

@@ -9,11 +9,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Literal
 
 import jinja2
 
-Level = Literal["remind", "overdue", "escalated"]
+from models.rules import Level
 
 # The Digest carries no timezone; the campaigns are Chinese, so the Date header is 09:00 China time.
 CHINA_TZ = timezone(timedelta(hours=8))

@@ -42,7 +42,7 @@ def publish(campaign_id: str, phase_id: str, day: date, summary: dict[str, Any])
         notices or [{"说明": "本次运行没有新的通知"}], key=f"{key}-notices", description="本次运行的通知"
     )
     create_table_artifact(
-        overdue_by_office(plan, data) or [{"说明": "没有逾期事项"}],
+        overdue_by_office(data) or [{"说明": "没有逾期事项"}],
         key=f"{key}-overdue",
         description="逾期事项（按责任单位）",
     )
@@ -76,7 +76,7 @@ def target_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
             "截止": t["by"],
             "要求社区数": t["required"],
             "已达成": t["achieved"],
-            "结果": "达成" if t["met"] else "未达成",
+            "结果": t["label"],
         }
         for t in data["targets"]
     ]
@@ -90,24 +90,18 @@ def matrix_rows(plan: Plan, data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def overdue_by_office(plan: Plan, data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Overdue items grouped under the office that owns or supervises them."""
-    items = {i.id: i for _, i in plan.items()}
-    offices = {o.id: o.name for o in plan.offices}
-    rows = []
-    for late in data["overdue"]:
-        item = items.get(late["item"])
-        owner = item.owner.partition(":")[2] if item and item.owner.startswith("office:") else None
-        office = owner or (item.supervisors or [plan.leading_group.office])[0] if item else ""
-        rows.append(
-            {
-                "督导/责任科室": offices.get(office or "", office),
-                "事项": late["item"],
-                "责任单位": late["name"],
-                "截止": late["due"],
-                "逾期工作日": late["overdue_days"],
-            }
-        )
+def overdue_by_office(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Overdue items under the office that owns or supervises them."""
+    rows = [
+        {
+            "督导/责任科室": late["office"],
+            "事项": late["title"],
+            "责任单位": late["name"],
+            "截止": late["due"],
+            "逾期工作日": late["overdue_days"],
+        }
+        for late in data["overdue"]
+    ]
     return sorted(rows, key=lambda r: (r["督导/责任科室"], -r["逾期工作日"]))
 
 
@@ -125,8 +119,5 @@ def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, An
         "| 目标 | 截止 | 要求 | 达成 | 结果 |",
         "| --- | --- | --- | --- | --- |",
     ]
-    lines += [
-        f"| {t['id']} | {t['by']} | {t['required']} | {t['achieved']} | {'✅' if t['met'] else '⏳/❌'} |"
-        for t in data["targets"]
-    ]
+    lines += [f"| {t['id']} | {t['by']} | {t['required']} | {t['achieved']} | {t['label']} |" for t in data["targets"]]
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -75,12 +76,28 @@ def assignments_report(session: Session, campaign_id: str) -> list[dict[str, Any
     ]
 
 
-def targets_report(session: Session, plan: Plan) -> list[dict[str, Any]]:
-    results = [evaluate_target(session, plan, target) for target in plan.targets]
-    return [
-        {"id": r.id, "by": r.by.isoformat(), "required": r.required, "achieved": r.achieved, "met": r.met}
-        for r in results
-    ]
+TARGET_LABELS = {"met": "达成", "missed": "未达成", "open": "进行中"}
+
+
+def targets_report(session: Session, plan: Plan, day: date | None = None) -> list[dict[str, Any]]:
+    """Each target on its `by` day, or where it stands on `day` if that comes first (state 'open')."""
+    rows = []
+    for target in plan.targets:
+        on = min(day, target.by) if day else target.by
+        r = evaluate_target(session, plan, target, on)
+        state = "met" if r.met else ("open" if on < target.by else "missed")
+        rows.append(
+            {
+                "id": r.id,
+                "by": r.by.isoformat(),
+                "required": r.required,
+                "achieved": r.achieved,
+                "met": r.met,
+                "state": state,
+                "label": TARGET_LABELS[state],
+            }
+        )
+    return rows
 
 
 def full_report(session: Session, plan: Plan) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models import tables
-from models.plan import Plan
+from models.plan import Item, Plan
 from models.rules import is_met, labels_of, latest_marks
 from tasks.report import targets_report
 from tasks.work import assessment_marks
@@ -17,13 +17,16 @@ from tasks.work import assessment_marks
 def overdue_items(session: Session, plan: Plan, day: date) -> list[dict[str, Any]]:
     """Open assignments past due on `day`, most overdue first, with their owner's name."""
     calendar, labels = plan.calendar(), labels_of(plan)
-    optional = {i.id for _, i in plan.items() if i.optional}
+    items = {i.id: i for _, i in plan.items()}
+    optional = {i.id for i in items.values() if i.optional}
     rows = session.exec(select(tables.Assignment).where(tables.Assignment.campaign_id == plan.campaign.id))
     late: list[dict[str, Any]] = [
         {
             "item": a.item_id,
+            "title": items[a.item_id].label if a.item_id in items else a.item_id,
             "assignee": a.assignee,
             "name": labels.get(a.assignee, a.assignee),
+            "office": labels.get(f"office:{responsible_office(plan, items.get(a.item_id), a.assignee)}", ""),
             "due": a.due.isoformat(),
             "overdue_days": calendar.workdays_after(a.due, day),
         }
@@ -34,6 +37,14 @@ def overdue_items(session: Session, plan: Plan, day: date) -> list[dict[str, Any
         and a.assigned_on <= day
     ]
     return sorted((x for x in late if int(x["overdue_days"]) > 0), key=lambda x: (-int(x["overdue_days"]), x["item"]))
+
+
+def responsible_office(plan: Plan, item: Item | None, assignee: str) -> str:
+    """The office an overdue item is chased by: its owner if an office, else its first supervisor."""
+    if assignee.startswith("office:"):
+        return assignee.partition(":")[2]
+    supervisors = (item.supervisors if item else None) or [plan.leading_group.office]
+    return supervisors[0]
 
 
 def standards_matrix(session: Session, plan: Plan, day: date) -> dict[str, dict[str, str]]:
@@ -61,6 +72,6 @@ def status(session: Session, plan: Plan, day: date) -> dict[str, Any]:
         "as_of": day.isoformat(),
         "assignments": assignment_counts(session, plan, day),
         "overdue": overdue_items(session, plan, day),
-        "targets": targets_report(session, plan),
+        "targets": targets_report(session, plan, day),
         "standards": standards_matrix(session, plan, day),
     }

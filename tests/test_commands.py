@@ -42,6 +42,8 @@ def test_record_applies_a_csv_and_status_shows_it(env: Path) -> None:
         HEADER + "2022-01-05,assess,community:c1,1,met\n2022-01-06,assess,community:c1,2,0.28\n", encoding="utf-8"
     )
     assert invoke("record", str(rows))[0] == 0
+    targets = status_json()["targets"]
+    assert [(t["id"], t["state"], t["label"]) for t in targets] == [("pilot-t", "open", "进行中")]  # type: ignore[attr-defined]
     matrix = status_json()["standards"]
     assert matrix == {
         "c1": {"1": "met", "2": "unmet"},

@@ -127,12 +127,14 @@ def test_a_missed_target_is_reported_on_the_next_working_day(plan: Plan) -> None
     report = simulate(plan, "2022-01-04", "2022-02-10")
     missed = [n for n in report["notices"] if n["stage"] == "target-missed"]
     assert [(n["date"], n["item"], n["recipients"]) for n in missed] == [("2022-02-07", "pilot-t", [DIRECTOR, LEADER])]
-    assert report["targets"][0] | {} == {
+    assert report["targets"][0] == {
         "id": "pilot-t",
         "by": "2022-01-31",
         "required": 1,
         "achieved": 0,
         "met": False,
+        "state": "missed",
+        "label": "未达成",
     }
 
 

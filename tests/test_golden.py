@@ -94,7 +94,15 @@ def test_simulated_year_matches_the_golden_report(report: dict[str, Any]) -> Non
 
 def test_example_year_tells_its_story(report: dict[str, Any], seed_plan: Plan) -> None:
     targets = {target["id"]: target for target in report["targets"]}
-    assert targets["pilot-2021"] == {"id": "pilot-2021", "by": "2022-01-31", "required": 3, "achieved": 2, "met": False}
+    assert targets["pilot-2021"] == {
+        "id": "pilot-2021",
+        "by": "2022-01-31",
+        "required": 3,
+        "achieved": 2,
+        "met": False,
+        "state": "missed",
+        "label": "未达成",
+    }
     assert targets["creation-2022"]["met"] is True
     assert targets["creation-2022"]["achieved"] >= targets["creation-2022"]["required"] == 8
 

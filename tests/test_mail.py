@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from models.mail import LEVELS, Digest, Level, NoticeLine, Person, message_id, render_digest
+from models.mail import LEVELS, Digest, NoticeLine, Person, message_id, render_digest
+from models.rules import Level
 from models.settings import Settings
 from tasks.mailsink import MailSink, eml_name, free_port, is_loopback
 from tasks.smtp import SmtpConfig, send_messages
