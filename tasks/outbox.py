@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 
 from models import tables
 from models.mail import Digest, NoticeLine, Person, render_digest
-from models.plan import Plan
-from models.rules import labels_of, stage_level
+from models.plan import Item, Plan, Standard
+from models.rules import labels_of, latest_marks, stage_level, unmet_standards
 from tasks.smtp import SmtpConfig, send_messages
-from tasks.work import insert_ignoring_duplicates
+from tasks.work import assessment_marks, insert_ignoring_duplicates
 
 STALE_CLAIM = timedelta(minutes=10)  # a 'sending' row older than this belonged to a process that died
 
@@ -31,8 +31,16 @@ REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What the e-mail lines need beyond the notices: due days, and each community's unmet standards."""
+
+    dues: dict[int, date]
+    unmet: dict[str, list[Standard]]
+
+
 def build_digests(
-    plan: Plan, phase_id: str, day: date, notices: list[tables.Notice], dues: dict[int, date]
+    plan: Plan, phase_id: str, day: date, notices: list[tables.Notice], facts: NoticeFacts
 ) -> list[Digest]:
     """One digest per recipient address of a run's notices (pure: used by dry runs too)."""
     by_recipient: dict[str, list[tables.Notice]] = defaultdict(list)
@@ -44,7 +52,7 @@ def build_digests(
     digests = []
     for address, mine in sorted(by_recipient.items()):
         name = mine[0].roles[address][1]
-        lines = tuple(_line(plan, n, address, labels, dues) for n in mine)
+        lines = tuple(_line(plan, n, address, labels, facts) for n in mine)
         key = f"{plan.campaign.id}/{phase_id}/{day}/{address}/" + ",".join(n.key for n in mine)
         digests.append(
             Digest(
@@ -61,7 +69,7 @@ def build_digests(
     return digests
 
 
-def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str], dues: dict[int, date]) -> NoticeLine:
+def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str], facts: NoticeFacts) -> NoticeLine:
     office = plan.leading_group.office_director
     report_to = Person(office.name, office.email)
     role = notice.roles[address][0]
@@ -84,7 +92,7 @@ def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str
     item = next(i for _, i in plan.items() if i.id == notice.item_id)
     who = labels.get(notice.assignee or "", notice.assignee or "")
     level = stage_level(plan.escalation, notice.stage)
-    due = dues.get(notice.assignment_id or 0)
+    due = facts.dues.get(notice.assignment_id or 0)
     return NoticeLine(
         item.id,
         item.label,
@@ -94,11 +102,19 @@ def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str
         level,
         due,
         notice.overdue_days,
-        item.label,
+        _what_to_do(item, facts.unmet.get((notice.assignee or "").partition(":")[2], [])),
         item.basis,
         report_to,
         REASONS[role].format(who=who),
     )
+
+
+def _what_to_do(item: Item, unmet: list[Standard]) -> str:
+    """For a standards item, the standards still to meet, so the reader knows where the gap is."""
+    if item.kind != "standards" or not unmet:
+        return item.label
+    gaps = "；".join(f"标准{s.id}：{s.text}" for s in unmet)
+    return f"{item.label}。尚未达标（{len(unmet)} 项）—— {gaps}"
 
 
 def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from: str) -> list[tables.Outbox]:
@@ -117,7 +133,7 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
     )
     if not notices:
         return []
-    digests = build_digests(plan, phase_id, day, notices, assignment_dues(session, notices))
+    digests = build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day))
     rows = [_outbox_row(d, render_digest(d, mail_from=mail_from), notices) for d in digests]
     insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
     session.execute(
@@ -126,11 +142,13 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
     return [tables.Outbox.model_validate(row) for row in rows]
 
 
-def assignment_dues(session: Session, notices: list[tables.Notice]) -> dict[int, date]:
-    """assignment id → due day, for the notices' e-mail lines."""
+def notice_facts(session: Session, plan: Plan, notices: list[tables.Notice], day: date) -> NoticeFacts:
+    """Due days of the notices' assignments and every community's unmet standards on `day`."""
     ids = [n.assignment_id for n in notices if n.assignment_id]
     rows = session.exec(select(tables.Assignment).where(col(tables.Assignment.id).in_(ids)))
-    return {row.id: row.due for row in rows if row.id is not None}
+    marks = assessment_marks(session, plan.campaign.id)
+    unmet = {c.id: unmet_standards(plan.standards, latest_marks(marks.get(c.id, []), day)) for c in plan.communities}
+    return NoticeFacts({row.id: row.due for row in rows if row.id is not None}, unmet)
 
 
 def _outbox_row(digest: Digest, message: EmailMessage, notices: list[tables.Notice]) -> dict[str, object]:

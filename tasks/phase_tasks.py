@@ -82,7 +82,7 @@ def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
         plan = load_campaign(session, campaign_id)
         result = day_run.prepare(session, plan, phase_id, day, dry_run=True, mail_from=settings.mail_from)
         digests = outbox.build_digests(
-            plan, phase_id, day, result.notices, outbox.assignment_dues(session, result.notices)
+            plan, phase_id, day, result.notices, outbox.notice_facts(session, plan, result.notices, day)
         )
         session.rollback()
     return [

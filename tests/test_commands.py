@@ -161,3 +161,35 @@ def test_a_bad_roster_names_each_row_and_changes_nothing(env: Path) -> None:
     assert code == 2
     assert "row 3: id: duplicate id 'q1'" in err and "row 3: contact.email: not a valid e-mail" in err
     assert list(status_json()["standards"]) == ["c1", "c2", "c3"]  # type: ignore[call-overload]
+
+
+def test_a_standards_digest_names_the_standards_still_unmet(tmp_path: Path) -> None:
+    import email
+    import email.policy
+
+    events = tmp_path / "events.csv"
+    events.write_text(
+        HEADER + "2022-01-05,select,community:c2,pilot,\n2022-01-06,assess,community:c2,1,met\n", encoding="utf-8"
+    )
+    code, _, _ = invoke(
+        "simulate",
+        str(SMALL_PLAN),
+        "--from",
+        "2022-01-04",
+        "--to",
+        "2022-01-31",
+        "--events",
+        str(events),
+        "--report",
+        str(tmp_path / "r.json"),
+        "--sink",
+        str(tmp_path / "mail"),
+    )
+    assert code == 0
+    bodies = []
+    for path in sorted((tmp_path / "mail").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        plain = message.get_body(("plain",))
+        if "c2@t.example" in str(message["To"]) and plain is not None and "达标" in plain.get_content():
+            bodies.append(plain.get_content())
+    assert bodies and all("尚未达标（1 项）—— 标准2：物业覆盖" in body for body in bodies)
