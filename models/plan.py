@@ -45,6 +45,25 @@ def _clock(value: object) -> str:
     return value
 
 
+def _due(value: object) -> date | str:
+    """A full date, or a month-day (MM-DD) for a yearly item: one clear message either way."""
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", text):
+        return text
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD), nor a month-day (MM-DD) for a yearly item") from None
+
+
+def _owner(text: str) -> str:
+    if not re.fullmatch(r"communities|list:[A-Za-z0-9_.-]+|office:[A-Za-z0-9_.-]+", text):
+        raise ValueError(f"{text!r} is not communities, list:<list id> or office:<office id>")
+    return text
+
+
 Name = Annotated[str, AfterValidator(_single_line)]
 Email = Annotated[str, AfterValidator(_email)]
 Ref = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -113,15 +132,12 @@ class Standard(Node):
     measure: Measure | None = None
 
 
-MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
-
-
 class Item(Node):
     id: Ref
     title: Name | None = None
-    owner: Annotated[str, Field(pattern=r"^(communities|list:[A-Za-z0-9_.-]+|office:[A-Za-z0-9_.-]+)$")]
+    owner: Annotated[str, AfterValidator(_owner)]
     kind: Literal["task", "standards", "list"] = "task"
-    due: date | MonthDay
+    due: Annotated[date | str, BeforeValidator(_due)]
     basis: str = ""
     assumed: bool = False
     optional: bool = False

@@ -188,7 +188,7 @@ def _due_problems(plan: Plan, phase: Phase, item: Item) -> Iterator[str]:
         return
     if not isinstance(item.due, date):
         yield f"due: {item.due!r} needs a full date (YYYY-MM-DD) unless the item is yearly"
-    elif not phase.start <= item.due <= phase.end:
+    elif phase.start <= phase.end and not phase.start <= item.due <= phase.end:  # a broken window is reported once
         yield f"due: {item.due} is outside its phase {phase.id!r} ({phase.start} → {phase.end})"
 
 
@@ -207,6 +207,8 @@ def yearly_dues(plan: Plan, item: Item) -> list[date]:
 
 
 def _target_rules(plan: Plan) -> Iterator[str]:
+    if any(phase.end < phase.start for phase in plan.phases):
+        return  # the broken window is the problem to report, not its consequences
     for t, target in enumerate(plan.targets):
         if not any(phase.start <= target.by <= phase.end for phase in plan.phases):
             yield f"targets[{t}].by: {target.by} lies in no phase window, so no phase run would report it"
@@ -231,10 +233,11 @@ def _calendar_rules(plan: Plan) -> Iterator[str]:
     if plan.campaign.calendar != "cn-workdays":
         return
     years = range(plan.start.year, plan.campaign.end.year + 1)
-    for year in uncovered_years(years, [*overrides.holidays, *overrides.workdays]):
+    missing = uncovered_years(years, [*overrides.holidays, *overrides.workdays])
+    if missing:
         yield (
-            f"campaign.calendar: cn-workdays has no official calendar for {year}; "
-            "add that year's holidays and workdays to calendar_overrides"
+            f"campaign.calendar: cn-workdays has no official calendar for {', '.join(map(str, missing))}; "
+            "add those years' holidays and workdays to calendar_overrides"
         )
 
 

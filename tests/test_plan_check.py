@@ -101,6 +101,12 @@ BAD_CASES: list[tuple[str, Mutation, str]] = [
         "campaign.calendar: cn-workdays has no official calendar for 2027",
     ),
     ("bad date", _set("phases.0.start", "2022-13-01"), "phases[0].start:"),
+    ("bad due", _set("phases.0.items.0.due", "2022-02-30"), "phases[0].items[0].due: '2022-02-30' is not a date"),
+    (
+        "bad owner",
+        _set("phases.0.items.0.owner", "everyone"),
+        "phases[0].items[0].owner: 'everyone' is not communities",
+    ),
     ("unquoted run_at", _set("campaign.run_at", 540), 'campaign.run_at: write the time quoted, e.g. "09:00"'),
     ("missing field", _set("campaign.id", None), "campaign.id:"),
     ("bad share", _set("targets.0.min_share", 1.5), "targets[0].min_share:"),
@@ -120,6 +126,7 @@ def test_a_bad_plan_is_refused_with_its_field_path(
     code, out, err = check(write_plan(tmp_path, small_plan_data))
     assert code == 2, (case, out, err)
     assert expected in err, err
+    assert len(err.strip().splitlines()) == 1, err  # one problem, one line
     assert "Traceback" not in err and out == ""
 
 
