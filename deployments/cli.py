@@ -9,6 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from deployments.console import progress
 from deployments.plan_file import load_plan
 from models.plan import Plan
 from models.plan_rules import PlanError
@@ -121,8 +122,9 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
         rows = parse_rows(read_rows(file), plan)
     except ProgressError as error:
         fail([f"{file}: {line}" if not line.startswith(str(file)) else line for line in error.problems])
-    with session_scope(settings.database_url) as session:
-        count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=datetime.now(UTC), source=str(file))
+    with session_scope(settings.database_url) as session, progress("record", len(rows) // 500 + 1, every=1) as step:
+        now, source = datetime.now(UTC), str(file)
+        count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=source, advance=step)
     typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
 
 

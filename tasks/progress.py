@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,11 +52,32 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+CHUNK = 500
+
+
 def apply_rows(
-    session: Session, campaign_id: str, rows: Iterable[ProgressRow], *, actor: str, now: datetime, source: str
+    session: Session,
+    campaign_id: str,
+    rows: Iterable[ProgressRow],
+    *,
+    actor: str,
+    now: datetime,
+    source: str,
+    advance: Callable[[str], None] = lambda _text: None,
 ) -> int:
     """Store the rows as reports, memberships and assessments (all or nothing: the caller's transaction)."""
-    rows = list(rows)
+    rows = sorted(rows, key=lambda r: (r.day, r.row))  # the earliest selection of a community counts
+    for start in range(0, len(rows), CHUNK):
+        _store(session, campaign_id, rows[start : start + CHUNK])
+        advance(f"{min(start + CHUNK, len(rows))} rows")
+    if rows:
+        record_audit(
+            session, campaign_id, actor=actor, action="record", detail={"source": source, "rows": len(rows)}, now=now
+        )
+    return len(rows)
+
+
+def _store(session: Session, campaign_id: str, rows: list[ProgressRow]) -> None:
     members = [
         {"campaign_id": campaign_id, "list_id": r.target, "community_id": _ref(r), "since": r.day}
         for r in rows
@@ -78,16 +99,6 @@ def apply_rows(
                     value=row.value,
                 )
             )
-    if rows:
-        record_audit(
-            session,
-            campaign_id,
-            actor=actor,
-            action="record",
-            detail={"source": source, "rows": len(rows)},
-            now=now,
-        )
-    return len(rows)
 
 
 def _ref(row: ProgressRow) -> str:
