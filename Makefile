@@ -16,7 +16,7 @@ $(BIN)/greencomm: requirements.lock pyproject.toml
 	touch $@
 
 up: $(BIN)/greencomm
-	$(BIN)/greencomm up --rebase today
+	$(BIN)/greencomm up
 
 lint: $(BIN)/greencomm
 	$(BIN)/ruff check .
