@@ -16,7 +16,7 @@ from models.plan_rules import PlanError
 from models.progress import ProgressError, parse_rows
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
-from tasks.progress import apply_rows, read_rows
+from tasks.progress import CHUNK, apply_rows, read_rows
 from tasks.status import status as status_data
 from tasks.store import load_campaign, sync_plan, today_in
 
@@ -35,6 +35,11 @@ def fail(lines: list[str], status: int = BAD_INPUT) -> NoReturn:
     for line in lines:
         typer.echo(line, err=True)
     raise typer.Exit(status)
+
+
+def fail_file(path: Path, problems: list[str]) -> NoReturn:
+    """Bad rows of a file: every line names the file (some already do) and its row."""
+    fail([line if line.startswith(str(path)) else f"{path}: {line}" for line in problems])
 
 
 def cli_actor() -> str:
@@ -121,8 +126,8 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
     try:
         rows = parse_rows(read_rows(file), plan)
     except ProgressError as error:
-        fail([f"{file}: {line}" if not line.startswith(str(file)) else line for line in error.problems])
-    with session_scope(settings.database_url) as session, progress("record", len(rows) // 500 + 1, every=1) as step:
+        fail_file(file, error.problems)
+    with session_scope(settings.database_url) as session, progress("record", len(rows) // CHUNK + 1, every=1) as step:
         now, source = datetime.now(UTC), str(file)
         count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=source, advance=step)
     typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
@@ -139,7 +144,7 @@ def communities_import(file: Annotated[Path, typer.Argument(help="roster .csv or
     try:
         roster = parse_roster(read_rows(file, ROSTER_HEADER))
     except ProgressError as error:
-        fail([line if line.startswith(str(file)) else f"{file}: {line}" for line in error.problems])
+        fail_file(file, error.problems)
     updated = with_roster(plan, roster)
     if problems := list(cross_check(updated)):
         fail([f"{file}: {line}" for line in problems])

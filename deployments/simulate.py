@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from models.plan import Plan
 from models.progress import ProgressRow
-from tasks.day_run import deliver, prepare
+from tasks.day_run import deliver, run_day
 from tasks.db import get_engine, upgrade
 from tasks.progress import apply_rows
 from tasks.report import full_report
@@ -70,7 +70,7 @@ def _replay(
         apply_rows(session, plan.campaign.id, events.get(day, []), actor="simulate", now=now, source="events")
         for phase in plan.phases:
             if phase.start <= day:
-                prepare(session, plan, phase.id, day, dry_run=False, mail_from=mail_from)
+                run_day(session, plan, phase.id, day, mail_from=mail_from)
                 session.commit()
                 if smtp is not None:
                     delivery = asyncio.run(deliver(session, plan, phase.id, smtp, now=now, concurrency=4))

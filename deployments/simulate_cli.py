@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from deployments.cli import BAD_INPUT, RUN_FAILED, checked_plan, fail
+from deployments.cli import RUN_FAILED, checked_plan, fail, fail_file
 from deployments.console import progress
 from deployments.simulate import run_simulation
 from models.plan import Plan
@@ -71,7 +71,7 @@ def _events(path: Path, plan: Plan) -> list[ProgressRow]:
     try:
         return parse_rows(read_rows(path), plan)
     except ProgressError as error:
-        fail([line if line.startswith(str(path)) else f"{path}: {line}" for line in error.problems], BAD_INPUT)
+        fail_file(path, error.problems)
 
 
 def _delivery(stack: ExitStack, sink: Path | None, smtp: str | None) -> SmtpConfig | None:

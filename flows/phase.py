@@ -21,16 +21,15 @@ def _run_name() -> str:
 
 
 def _scheduled_day(campaign_id: str) -> str:
-    from zoneinfo import ZoneInfo
-
     from models import tables
     from models.settings import Settings
+    from models.workcal import local_day
     from tasks.db import session_scope
 
     with session_scope(Settings().database_url) as session:
         campaign = session.get(tables.Campaign, campaign_id)
     start = flow_run.scheduled_start_time
-    return start.astimezone(ZoneInfo(campaign.timezone)).date().isoformat() if campaign and start else "today"
+    return local_day(campaign.timezone, start).isoformat() if campaign and start else "today"
 
 
 async def run_phase(phase_id: str, campaign_id: str, as_of: date | None, dry_run: bool) -> dict[str, Any]:

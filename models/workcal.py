@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 CalendarKind = Literal["cn-workdays", "weekdays", "calendar-days"]
 ONE_DAY = timedelta(days=1)
+
+
+def local_day(timezone: str, moment: datetime) -> date:
+    """The date `moment` falls on in `timezone` (a campaign's days are local days)."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 @cache

@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session
 
-from models import tables
+from models.mail import Digest
 from models.plan import Plan
 from tasks.escalate import escalate
-from tasks.outbox import Delivery, claim, compose, send_claimed, settle
+from tasks.outbox import Delivery, build_digests, claim, compose, notice_facts, send_claimed, settle
 from tasks.smtp import SmtpConfig
 from tasks.work import assign, check_completion
 
 
-@dataclass
-class RunResult:
-    phase_id: str
-    day: date
-    assigned: int = 0
-    completed: int = 0
-    notices: list[tables.Notice] = field(default_factory=list)
-    emails: list[tables.Outbox] = field(default_factory=list)
-    delivery: Delivery | None = None
+def run_day(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from: str) -> None:
+    """Assign, check, escalate and compose in order, as the flow's tasks do."""
+    assign(session, plan, phase_id, day)
+    check_completion(session, plan, phase_id, day)
+    escalate(session, plan, phase_id, day, dry_run=False)
+    session.flush()
+    compose(session, plan, phase_id, day, mail_from=mail_from)
 
 
-def prepare(session: Session, plan: Plan, phase_id: str, day: date, *, dry_run: bool, mail_from: str) -> RunResult:
-    """Assign, check, escalate and compose in order (a dry run stores nothing)."""
-    result = RunResult(phase_id, day)
-    result.assigned = assign(session, plan, phase_id, day)
-    result.completed = check_completion(session, plan, phase_id, day)
-    result.notices = escalate(session, plan, phase_id, day, dry_run=dry_run)
-    if dry_run:
-        session.rollback()
-    else:
-        session.flush()
-        result.emails = compose(session, plan, phase_id, day, mail_from=mail_from)
-    return result
+def preview_day(session: Session, plan: Plan, phase_id: str, day: date) -> list[Digest]:
+    """The digests a run of `day` would send; everything it wrote is rolled back."""
+    assign(session, plan, phase_id, day)
+    check_completion(session, plan, phase_id, day)
+    notices = escalate(session, plan, phase_id, day, dry_run=True)
+    digests = build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day))
+    session.rollback()
+    return digests
 
 
 async def deliver(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -104,6 +105,7 @@ def _notice(
 def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
     phase = plan.phase(phase_id)
     calendar = plan.calendar()
+    # escalate() drops stored keys anyway; skipping reported targets here spares their evaluation every day
     sent = set(session.exec(select(tables.Notice.target_id).where(tables.Notice.campaign_id == plan.campaign.id)))
     due = [
         t
@@ -129,34 +131,42 @@ def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> l
                 cycle=0,
                 recipients=sorted(people),
                 roles={e: [role, name] for e, (role, name) in people.items()},
-                overdue_days=result.achieved,
             )
         )
     return notices
 
 
-def evaluate_target(session: Session, plan: Plan, target: Target, day: date | None = None) -> TargetResult:
-    """On its `by` day (or `day`): listed communities that completed every standards item addressed to them."""
-    day = day or target.by
-    members = members_on(plan, list_members(session, plan.campaign.id), target.list_id, day)
-    finished = standards_finished_by(session, plan, day)
+@dataclass(frozen=True)
+class TargetInputs:
+    """What target arithmetic reads, loaded once: list memberships and the standards assignments."""
+
+    members: dict[str, dict[str, date]]
+    standards_work: list[tables.Assignment]
+
+
+def target_inputs(session: Session, plan: Plan) -> TargetInputs:
+    standards_items = [i.id for _, i in plan.items() if i.kind == "standards"]
+    work = session.exec(
+        select(tables.Assignment).where(
+            tables.Assignment.campaign_id == plan.campaign.id, col(tables.Assignment.item_id).in_(standards_items)
+        )
+    )
+    return TargetInputs(list_members(session, plan.campaign.id), list(work))
+
+
+def target_result(plan: Plan, target: Target, inputs: TargetInputs, day: date) -> TargetResult:
+    """On `day`: listed communities that completed every standards item addressed to them by then."""
+    members = members_on(plan, inputs.members, target.list_id, day)
+    finished: dict[str, bool] = defaultdict(lambda: True)
+    for row in inputs.standards_work:
+        if row.assigned_on <= day:
+            community = row.assignee.partition(":")[2]
+            finished[community] &= row.completed_on is not None and row.completed_on <= day
     known = {c.id for c in plan.communities}
-    achieved = sum(1 for c in members if c in known and finished.get(c, True))
+    achieved = sum(1 for c in members if c in known and finished[c])
     return TargetResult(target.id, target.by, required_count(target.min_share, len(plan.communities)), achieved)
 
 
-def standards_finished_by(session: Session, plan: Plan, day: date) -> dict[str, bool]:
-    """community → whether every standards assignment it had by `day` was completed by then."""
-    standards_items = [i.id for _, i in plan.items() if i.kind == "standards"]
-    rows = session.exec(
-        select(tables.Assignment).where(
-            tables.Assignment.campaign_id == plan.campaign.id,
-            col(tables.Assignment.item_id).in_(standards_items),
-            tables.Assignment.assigned_on <= day,
-        )
-    )
-    finished: dict[str, bool] = defaultdict(lambda: True)
-    for row in rows:
-        community = row.assignee.partition(":")[2]
-        finished[community] &= row.completed_on is not None and row.completed_on <= day
-    return dict(finished)
+def evaluate_target(session: Session, plan: Plan, target: Target, day: date | None = None) -> TargetResult:
+    """The target on its `by` day, or on `day`."""
+    return target_result(plan, target, target_inputs(session, plan), day or target.by)

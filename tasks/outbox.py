@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 from models import tables
 from models.mail import Digest, NoticeLine, Person, render_digest
 from models.plan import Item, Plan, Standard
-from models.rules import labels_of, latest_marks, stage_level, unmet_standards
+from models.rules import TargetResult, labels_of, latest_marks, stage_level, unmet_standards
+from tasks.escalate import target_inputs, target_result
 from tasks.smtp import SmtpConfig, send_messages
 from tasks.work import assessment_marks, insert_ignoring_duplicates
 
@@ -37,6 +38,7 @@ class NoticeFacts:
 
     dues: dict[int, date]
     unmet: dict[str, list[Standard]]
+    targets: dict[str, TargetResult]
 
 
 def build_digests(
@@ -84,7 +86,7 @@ def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str
             "escalated",
             target.by,
             0,
-            f"截至 {target.by} 仅 {notice.overdue_days} 个社区达标，请研究部署补救措施",
+            f"截至 {target.by} 仅 {facts.targets[target.id].achieved} 个社区达标，请研究部署补救措施",
             str(getattr(target, "basis", "") or ""),
             report_to,
             REASONS[role].format(who="全街道"),
@@ -134,7 +136,17 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
     if not notices:
         return []
     digests = build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day))
-    rows = [_outbox_row(d, render_digest(d, mail_from=mail_from), notices) for d in digests]
+    rows = [
+        outbox_row(
+            plan.campaign.id,
+            phase_id,
+            day,
+            d.recipient.email,
+            render_digest(d, mail_from=mail_from),
+            [n.id for n in notices if d.recipient.email in n.recipients],
+        )
+        for d in digests
+    ]
     insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
     session.execute(
         update(tables.Notice).where(col(tables.Notice.id).in_([n.id for n in notices])).values(outbox_done=True)
@@ -148,21 +160,27 @@ def notice_facts(session: Session, plan: Plan, notices: list[tables.Notice], day
     rows = session.exec(select(tables.Assignment).where(col(tables.Assignment.id).in_(ids)))
     marks = assessment_marks(session, plan.campaign.id)
     unmet = {c.id: unmet_standards(plan.standards, latest_marks(marks.get(c.id, []), day)) for c in plan.communities}
-    return NoticeFacts({row.id: row.due for row in rows if row.id is not None}, unmet)
+    missed = {n.target_id for n in notices if n.target_id}
+    inputs = target_inputs(session, plan) if missed else None
+    targets = {t.id: target_result(plan, t, inputs, t.by) for t in plan.targets if inputs and t.id in missed}
+    return NoticeFacts({row.id: row.due for row in rows if row.id is not None}, unmet, targets)
 
 
-def _outbox_row(digest: Digest, message: EmailMessage, notices: list[tables.Notice]) -> dict[str, object]:
+def outbox_row(
+    campaign_id: str, phase_id: str, day: date, recipient: str, message: EmailMessage, notice_ids: list[int | None]
+) -> dict[str, object]:
+    """An unsent e-mail as the outbox stores it: the rendered bytes, resent as they are."""
     return {
-        "campaign_id": digest.campaign_id,
+        "campaign_id": campaign_id,
         "message_id": str(message["Message-ID"]),
-        "phase_id": digest.phase_id,
-        "day": digest.day,
-        "recipient": digest.recipient.email,
+        "phase_id": phase_id,
+        "day": day,
+        "recipient": recipient,
         "subject": str(message["Subject"]),
         "body": message.as_bytes(),
         "status": "pending",
         "attempts": 0,
-        "notice_ids": [n.id for n in notices if digest.recipient.email in n.recipients],
+        "notice_ids": notice_ids,
     }
 
 

@@ -80,11 +80,7 @@ def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
     settings = Settings()
     with session_scope(settings.database_url) as session:
         plan = load_campaign(session, campaign_id)
-        result = day_run.prepare(session, plan, phase_id, day, dry_run=True, mail_from=settings.mail_from)
-        digests = outbox.build_digests(
-            plan, phase_id, day, result.notices, outbox.notice_facts(session, plan, result.notices, day)
-        )
-        session.rollback()
+        digests = day_run.preview_day(session, plan, phase_id, day)
     return [
         {
             "to": d.recipient.email,
@@ -95,6 +91,7 @@ def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
                     "assignee": n.assignee_label,
                     "stage": n.stage,
                     "cycle": n.cycle,
+                    "due": n.due.isoformat() if n.due else None,
                     "why": n.reason,
                 }
                 for n in d.notices

@@ -36,7 +36,7 @@ def overdue_items(session: Session, plan: Plan, day: date) -> list[dict[str, Any
         and a.item_id not in optional
         and a.assigned_on <= day
     ]
-    return sorted((x for x in late if int(x["overdue_days"]) > 0), key=lambda x: (-int(x["overdue_days"]), x["item"]))
+    return sorted((x for x in late if x["overdue_days"] > 0), key=lambda x: (-x["overdue_days"], x["item"]))
 
 
 def responsible_office(plan: Plan, item: Item | None, assignee: str) -> str:

@@ -14,6 +14,7 @@ from models.plan import Plan
 from models.plan_rules import normalise
 from models.roster import is_imported, with_roster
 from models.rules import due_of
+from models.workcal import local_day
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -123,8 +124,9 @@ def _replace(session: Session, table: type[SQLModel], campaign_id: str, rows: li
     existing = {r.id: r for r in session.exec(select(table).where(table.campaign_id == campaign_id))}  # type: ignore[attr-defined]
     for row in rows:
         session.merge(row)
+    kept = {r.id for r in rows}
     for key, row in existing.items():
-        if hasattr(row, "active") and key not in {r.id for r in rows}:
+        if hasattr(row, "active") and key not in kept:
             row.active = False
             session.add(row)
 
@@ -159,6 +161,4 @@ def record_audit(
 
 def today_in(plan: Plan, now: datetime) -> date:
     """Today's date in the campaign's timezone (the flows' default `as_of`)."""
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo(plan.campaign.timezone)).date()
+    return local_day(plan.campaign.timezone, now)

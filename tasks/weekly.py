@@ -16,8 +16,11 @@ from sqlmodel import Session, col, select
 from models import tables
 from models.mail import TEMPLATES, message_id
 from models.plan import Plan
-from tasks.escalate import evaluate_target
+from models.rules import labels_of
+from tasks.escalate import target_inputs, target_result
+from tasks.outbox import outbox_row
 from tasks.status import status
+from tasks.work import insert_ignoring_duplicates
 
 WEEK = timedelta(days=7)
 
@@ -38,15 +41,11 @@ def target_series(session: Session, plan: Plan, day: date) -> list[TargetSeries]
     while current <= day:
         days.append(current)
         current += WEEK
-    days.append(day) if days[-1:] != [day] else None
+    if days[-1:] != [day]:
+        days.append(day)
+    inputs = target_inputs(session, plan)
     return [
-        TargetSeries(
-            t.id,
-            t.by,
-            t.min_share,
-            days,
-            [evaluate_target(session, plan, t, d).achieved / total for d in days],
-        )
+        TargetSeries(t.id, t.by, t.min_share, days, [target_result(plan, t, inputs, d).achieved / total for d in days])
         for t in plan.targets
     ]
 
@@ -131,8 +130,7 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
         "day": day,
         "data": data,
         "changes": changes_since(session, plan, day),
-        "names": {f"community:{c.id}": c.name for c in plan.communities}
-        | {f"office:{o.id}": o.name for o in plan.offices},
+        "names": labels_of(plan),
     }
     message = EmailMessage()
     message["Subject"] = f"【周报】{plan.campaign.name} · 截至 {day}"
@@ -153,19 +151,6 @@ REPORT = "campaign-report"
 
 def store_report(session: Session, plan: Plan, day: date, *, mail_from: str) -> bool:
     """Put this week's report in the outbox once (its Message-ID is unique per day); False if already there."""
-    from tasks.work import insert_ignoring_duplicates
-
     message = report_message(session, plan, day, mail_from=mail_from)
-    row = {
-        "campaign_id": plan.campaign.id,
-        "message_id": str(message["Message-ID"]),
-        "phase_id": REPORT,
-        "day": day,
-        "recipient": plan.leading_group.office_director.email,
-        "subject": str(message["Subject"]),
-        "body": message.as_bytes(),
-        "notice_ids": [],
-        "status": "pending",
-        "attempts": 0,
-    }
+    row = outbox_row(plan.campaign.id, REPORT, day, plan.leading_group.office_director.email, message, [])
     return insert_ignoring_duplicates(session, tables.Outbox, [row], ["message_id"]) > 0

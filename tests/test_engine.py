@@ -194,7 +194,7 @@ def test_no_notices_after_the_campaign_end(plan: Plan) -> None:
 def test_runs_missed_for_days_catch_up_with_only_the_highest_stage(plan: Plan, sqlite_url: str) -> None:
     from datetime import UTC, datetime
 
-    from tasks.day_run import prepare
+    from tasks.day_run import run_day
     from tasks.db import session_scope, upgrade
     from tasks.report import notices_report
     from tasks.store import sync_plan
@@ -204,7 +204,7 @@ def test_runs_missed_for_days_catch_up_with_only_the_highest_stage(plan: Plan, s
         sync_plan(session, plan, actor="test", now=datetime.now(UTC))
     for day in ("2022-01-04", "2022-01-21", "2022-01-21"):  # nothing ran 01-05 → 01-20; 01-21 re-run
         with session_scope(sqlite_url) as session:
-            prepare(session, plan, "pilot", D(day), dry_run=False, mail_from="g@t.example")
+            run_day(session, plan, "pilot", D(day), mail_from="g@t.example")
     with session_scope(sqlite_url) as session:
         sent = [
             (n["stage"], n["cycle"])

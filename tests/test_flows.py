@@ -99,6 +99,13 @@ def test_a_dry_run_lists_who_would_be_notified_and_stores_nothing(campaign: str,
     assert sink.messages == [] and count(campaign, tables.Notice) == 0
 
 
+def test_a_dry_run_on_a_fresh_campaign_shows_due_days_of_work_it_would_assign(campaign: str) -> None:
+    preview = run("2022-01-11", dry_run=True)  # no run before: the dry run itself would create the assignments
+    dues = {n["due"] for mail in preview["would_send"] for n in mail["notices"]}
+    assert dues == {"2022-01-14"}  # pilot.plan, remind-3
+    assert count(campaign, tables.Assignment) == 0
+
+
 def test_mail_survives_an_smtp_outage(campaign: str, sink: MailSink, monkeypatch: pytest.MonkeyPatch) -> None:
     run("2022-01-04")
     monkeypatch.setenv("GREENCOMM_SMTP_PORT", str(free_port("127.0.0.1")))  # nobody listens there
