@@ -45,6 +45,6 @@ def _print_preview(result: dict[str, Any]) -> None:
     for mail in would_send:
         typer.echo(f"- {mail['name']} <{mail['to']}>")
         for notice in mail["notices"]:
-            typer.echo(
-                f"    {notice['stage']}#{notice['cycle']} {notice['item']} · {notice['assignee']} · {notice['why']}"
-            )
+            due = f" · 截止 {notice['due']}" if notice["due"] else ""
+            stage = f"{notice['stage']}#{notice['cycle']}"
+            typer.echo(f"    {stage} {notice['item']} · {notice['assignee']}{due} · {notice['why']}")
