@@ -149,7 +149,7 @@ def stop(up: subprocess.Popen[bytes]) -> list[str]:
     """
     problems = []
     if up.poll() is None:
-        up.send_signal(signal.SIGINT)
+        os.killpg(up.pid, signal.SIGINT)  # a terminal sends Ctrl-C to the whole foreground group
         try:
             up.wait(timeout=30)
         except subprocess.TimeoutExpired:
