@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from deployments.console import progress
-from deployments.plan_file import load_plan
+from deployments.plan_file import load_plan, plan_path
 from models.plan import Plan
 from models.plan_rules import PlanError
 from models.progress import ProgressError, parse_rows
@@ -91,7 +91,7 @@ def plan_load(
 ) -> None:
     """Load or update the campaign in the database in place (audited)."""
     settings = Settings()
-    plan = checked_plan(file or settings.plan)
+    plan = checked_plan(plan_path(settings, file))
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
         change = sync_plan(session, plan, actor=cli_actor(), now=datetime.now(UTC))
@@ -108,7 +108,7 @@ def db_upgrade() -> None:
 
 def live_plan(settings: Settings) -> Plan:
     """The campaign as loaded in the database (a rehearsal keeps its shifted dates); loads it if new."""
-    plan = checked_plan(settings.plan)
+    plan = checked_plan(plan_path(settings))
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
         try:
@@ -200,7 +200,7 @@ def up(
     from deployments.up import run_up
 
     settings = Settings()
-    plan = checked_plan(file or settings.plan)
+    plan = checked_plan(plan_path(settings, file))
     if rebase not in (None, "auto", "today"):
         parse_day(rebase, plan, "--rebase")
     if problem := exposure_problem(settings):

@@ -6,6 +6,14 @@ from pathlib import Path
 
 from models.plan import Plan
 from models.plan_rules import PlanError, parse_plan
+from models.settings import Settings
+
+SHIPPED_PLAN = Path(__file__).resolve().parent / "plans" / "qingyang-2022.yaml"
+
+
+def plan_path(settings: Settings, given: Path | None = None) -> Path:
+    """The plan a command works on: the one given, else GREENCOMM_PLAN, else the shipped seed plan."""
+    return given or settings.plan or SHIPPED_PLAN
 
 
 def load_plan(path: Path) -> Plan:

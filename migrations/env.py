@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from tasks.db import get_engine
+from models.settings import normalise_url
 
 config = context.config
-engine = config.attributes.get("engine") or get_engine(config.get_main_option("sqlalchemy.url") or "")
+# greencomm hands its engine over; the alembic command line gives a URL instead
+engine = config.attributes.get("engine") or create_engine(normalise_url(config.get_main_option("sqlalchemy.url") or ""))
 
 with engine.connect() as connection:
     context.configure(

@@ -8,8 +8,6 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "deployments" / "plans" / "qingyang-2022.yaml"
-
 
 class Settings(BaseSettings):
     """Where the database, the plan and the mail server are; secrets stay SecretStr."""
@@ -17,7 +15,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREENCOMM_", env_file=".env", extra="ignore")
 
     database_url: str = ""  # empty: SQLite at <var_dir>/greencomm.db
-    plan: Path = DEFAULT_PLAN
+    plan: Path | None = None  # empty: the plan `deployments` ships
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_security: Literal["none", "starttls", "tls"] = "none"
@@ -34,11 +32,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
-        if not self.database_url:
-            self.database_url = f"sqlite:///{self.var_dir / 'greencomm.db'}"
+        self.database_url = normalise_url(self.database_url or f"sqlite:///{self.var_dir / 'greencomm.db'}")
         return self
 
     @property
     def api_url(self) -> str:
         host = f"[{self.prefect_host}]" if ":" in self.prefect_host else self.prefect_host
         return f"http://{host}:{self.prefect_port}/api"
+
+
+def normalise_url(url: str) -> str:
+    """postgresql:// means psycopg 3 (the driver we install), not psycopg2."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url

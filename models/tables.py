@@ -21,40 +21,6 @@ class Campaign(SQLModel, table=True):
     loaded_at: datetime
 
 
-class Office(SQLModel, table=True):
-    campaign_id: str = Field(primary_key=True, foreign_key="campaign.id")
-    id: str = Field(primary_key=True)
-    name: str
-    liaison_name: str
-    liaison_email: str
-    head_name: str
-    head_email: str
-
-
-class Community(SQLModel, table=True):
-    campaign_id: str = Field(primary_key=True, foreign_key="campaign.id")
-    id: str = Field(primary_key=True)
-    name: str
-    contact_name: str
-    contact_email: str
-    head_name: str
-    head_email: str
-    active: bool = True
-
-
-class Item(SQLModel, table=True):
-    campaign_id: str = Field(primary_key=True, foreign_key="campaign.id")
-    id: str = Field(primary_key=True)
-    phase_id: str = Field(index=True)
-    title: str
-    owner: str
-    kind: str
-    due: str
-    yearly: bool = False
-    optional: bool = False
-    active: bool = True
-
-
 class Assignment(SQLModel, table=True):
     """One (item, assignee, occurrence); occurrence is the year for yearly items, else 0."""
 

@@ -17,17 +17,9 @@ from sqlmodel import Session, create_engine
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def normalise_url(url: str) -> str:
-    """postgresql:// means psycopg 3 (the driver we install), not psycopg2."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
 @cache
 def get_engine(url: str) -> Engine:
     """One engine per URL; SQLite gets its folder created, WAL and a busy timeout for parallel runs."""
-    url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)

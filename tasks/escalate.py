@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -17,15 +15,14 @@ from models.rules import (
     item_supervisors,
     latest_marks,
     recipients,
-    required_count,
     stage_due,
     unmet_standards,
 )
+from models.targets import TargetInputs, target_result
 from tasks.work import (
     assessment_marks,
     insert_ignoring_duplicates,
     list_members,
-    members_on,
     open_assignments,
 )
 
@@ -136,14 +133,6 @@ def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> l
     return notices
 
 
-@dataclass(frozen=True)
-class TargetInputs:
-    """What target arithmetic reads, loaded once: list memberships and the standards assignments."""
-
-    members: dict[str, dict[str, date]]
-    standards_work: list[tables.Assignment]
-
-
 def target_inputs(session: Session, plan: Plan) -> TargetInputs:
     standards_items = [i.id for _, i in plan.items() if i.kind == "standards"]
     work = session.exec(
@@ -152,19 +141,6 @@ def target_inputs(session: Session, plan: Plan) -> TargetInputs:
         )
     )
     return TargetInputs(list_members(session, plan.campaign.id), list(work))
-
-
-def target_result(plan: Plan, target: Target, inputs: TargetInputs, day: date) -> TargetResult:
-    """On `day`: listed communities that completed every standards item addressed to them by then."""
-    members = members_on(plan, inputs.members, target.list_id, day)
-    finished: dict[str, bool] = defaultdict(lambda: True)
-    for row in inputs.standards_work:
-        if row.assigned_on <= day:
-            community = row.assignee.partition(":")[2]
-            finished[community] &= row.completed_on is not None and row.completed_on <= day
-    known = {c.id for c in plan.communities}
-    achieved = sum(1 for c in members if c in known and finished[c])
-    return TargetResult(target.id, target.by, required_count(target.min_share, len(plan.communities)), achieved)
 
 
 def evaluate_target(session: Session, plan: Plan, target: Target, day: date | None = None) -> TargetResult:

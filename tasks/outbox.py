@@ -16,7 +16,8 @@ from models import tables
 from models.mail import Digest, NoticeLine, Person, render_digest
 from models.plan import Item, Plan, Standard
 from models.rules import TargetResult, labels_of, latest_marks, stage_level, unmet_standards
-from tasks.escalate import target_inputs, target_result
+from models.targets import target_result
+from tasks.escalate import target_inputs
 from tasks.smtp import SmtpConfig, send_messages
 from tasks.work import assessment_marks, insert_ignoring_duplicates
 

@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from models import tables
 from models.plan import Plan
@@ -46,7 +46,6 @@ def sync_plan(session: Session, plan: Plan, *, actor: str, now: datetime, shift_
         }
     )
     session.add(campaign)
-    _sync_rows(session, plan)
     _follow_due_changes(session, plan)
     record_audit(
         session,
@@ -73,62 +72,6 @@ def _describe_change(old: Plan | None, new: Plan) -> dict[str, Any]:
         "communities_added": sorted({c.id for c in new.communities} - {c.id for c in old.communities}),
         "communities_removed": sorted({c.id for c in old.communities} - {c.id for c in new.communities}),
     }
-
-
-def _sync_rows(session: Session, plan: Plan) -> None:
-    cid = plan.campaign.id
-    offices = [
-        tables.Office(
-            campaign_id=cid,
-            id=o.id,
-            name=o.name,
-            liaison_name=o.liaison.name,
-            liaison_email=o.liaison.email,
-            head_name=o.head.name,
-            head_email=o.head.email,
-        )
-        for o in plan.offices
-    ]
-    communities = [
-        tables.Community(
-            campaign_id=cid,
-            id=c.id,
-            name=c.name,
-            contact_name=c.contact.name,
-            contact_email=c.contact.email,
-            head_name=c.head.name,
-            head_email=c.head.email,
-        )
-        for c in plan.communities
-    ]
-    items = [
-        tables.Item(
-            campaign_id=cid,
-            id=i.id,
-            phase_id=p.id,
-            title=i.label,
-            owner=i.owner,
-            kind=i.kind,
-            due=str(i.due),
-            yearly=i.yearly,
-            optional=i.optional,
-        )
-        for p, i in plan.items()
-    ]
-    for table, rows in ((tables.Office, offices), (tables.Community, communities), (tables.Item, items)):
-        _replace(session, table, cid, rows)
-
-
-def _replace(session: Session, table: type[SQLModel], campaign_id: str, rows: list[Any]) -> None:
-    """Upsert by id; rows no longer in the plan stay (history refers to them) but are marked inactive."""
-    existing = {r.id: r for r in session.exec(select(table).where(table.campaign_id == campaign_id))}  # type: ignore[attr-defined]
-    for row in rows:
-        session.merge(row)
-    kept = {r.id for r in rows}
-    for key, row in existing.items():
-        if hasattr(row, "active") and key not in kept:
-            row.active = False
-            session.add(row)
 
 
 def _follow_due_changes(session: Session, plan: Plan) -> None:

@@ -17,7 +17,8 @@ from models import tables
 from models.mail import TEMPLATES, message_id
 from models.plan import Plan
 from models.rules import labels_of
-from tasks.escalate import target_inputs, target_result
+from models.targets import target_result
+from tasks.escalate import target_inputs
 from tasks.outbox import outbox_row
 from tasks.status import status
 from tasks.work import insert_ignoring_duplicates

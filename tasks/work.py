@@ -9,44 +9,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models import tables
+from models.membership import Members, members_on, owners
 from models.plan import Item, Plan
-from models.rules import (
-    Mark,
-    due_of,
-    latest_marks,
-    list_closure,
-    occurrences,
-    share_reached_on,
-    standards_completed_on,
-)
+from models.rules import Mark, due_of, latest_marks, occurrences, share_reached_on, standards_completed_on
 
 
-def list_members(session: Session, campaign_id: str) -> dict[str, dict[str, date]]:
+def list_members(session: Session, campaign_id: str) -> Members:
     """list id → {community id: day it joined}."""
     members: dict[str, dict[str, date]] = defaultdict(dict)
     for row in session.exec(select(tables.ListMember).where(tables.ListMember.campaign_id == campaign_id)):
         members[row.list_id][row.community_id] = row.since
     return members
-
-
-def members_on(plan: Plan, members: dict[str, dict[str, date]], list_id: str, day: date) -> dict[str, date]:
-    """Communities on a list, or a list it includes, on `day`: {community: earliest day it was on}."""
-    found: dict[str, date] = {}
-    for named in list_closure(plan, list_id):
-        for community, since in members.get(named, {}).items():
-            if since <= day and (community not in found or since < found[community]):
-                found[community] = since
-    return found
-
-
-def owners(plan: Plan, item: Item, members: dict[str, dict[str, date]], day: date) -> list[str]:
-    kind, _, ref = item.owner.partition(":")
-    if kind == "communities":
-        return [f"community:{c.id}" for c in plan.communities]
-    if kind == "list":
-        known = {c.id for c in plan.communities}
-        return [f"community:{c}" for c in sorted(members_on(plan, members, ref, day)) if c in known]
-    return [f"office:{ref}"]
 
 
 def assign(session: Session, plan: Plan, phase_id: str, day: date) -> int:
@@ -136,7 +109,7 @@ def _completed_on(
     assignment: tables.Assignment,
     day: date,
     marks: dict[str, list[tuple[int, Mark]]],
-    members: dict[str, dict[str, date]],
+    members: Members,
     reports: dict[tuple[str, str], list[tables.CompletionReport]],
 ) -> date | None:
     if item.kind == "standards":

@@ -16,7 +16,7 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SMALL_PLAN = TESTS / "plans" / "small.yaml"
 SEED_PLAN = ROOT / "deployments" / "plans" / "qingyang-2022.yaml"
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def plan_data(path: Path = SMALL_PLAN) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def postgres_url() -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
     schema = f"gc_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://"))
+    admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
