@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from deployments.console import progress
-from deployments.plan_file import load_plan, plan_path
+from deployments.console import RUN_FAILED, checked_plan, fail, fail_file, progress
+from deployments.plan_file import plan_path
 from models.plan import Plan
-from models.plan_rules import PlanError
 from models.progress import ProgressError, parse_rows
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
@@ -28,32 +27,12 @@ app.add_typer(communities_app, name="communities")
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 
-BAD_INPUT, RUN_FAILED = 2, 1
-
-
-def fail(lines: list[str], status: int = BAD_INPUT) -> NoReturn:
-    for line in lines:
-        typer.echo(line, err=True)
-    raise typer.Exit(status)
-
-
-def fail_file(path: Path, problems: list[str]) -> NoReturn:
-    """Bad rows of a file: every line names the file (some already do) and its row."""
-    fail([line if line.startswith(str(path)) else f"{path}: {line}" for line in problems])
-
 
 def cli_actor() -> str:
     """Who changed what, for the audit trail: the operating-system user behind the command."""
     import getpass
 
     return f"cli:{getpass.getuser()}"
-
-
-def checked_plan(path: Path) -> Plan:
-    try:
-        return load_plan(path)
-    except PlanError as error:
-        fail(error.problems)
 
 
 def parse_day(text: str | None, plan: Plan, option: str) -> date:

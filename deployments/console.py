@@ -1,12 +1,39 @@
-"""Progress for long work: a bar on a terminal, plain lines when output is not one."""
+"""What the command line shows: one line per problem with its exit status, and progress for long work."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
 
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from deployments.plan_file import load_plan
+from models.plan import Plan
+from models.plan_rules import PlanError
+
+BAD_INPUT, RUN_FAILED = 2, 1
+
+
+def fail(lines: list[str], status: int = BAD_INPUT) -> NoReturn:
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(status)
+
+
+def fail_file(path: Path, problems: list[str]) -> NoReturn:
+    """Bad rows of a file: every line names the file (some already do) and its row."""
+    fail([line if line.startswith(str(path)) else f"{path}: {line}" for line in problems])
+
+
+def checked_plan(path: Path) -> Plan:
+    try:
+        return load_plan(path)
+    except PlanError as error:
+        fail(error.problems)
 
 
 @contextmanager

@@ -34,7 +34,7 @@ def deployments(plan: Plan) -> list[RunnerDeployment]:
             phase_flow(phase.id).to_deployment(
                 schedules=[daily_schedule(plan, phase.id)],
                 description=f"{phase.name}（{phase.start} → {phase.end}）每日 {plan.campaign.run_at}",
-                **common,
+                **common | {"parameters": {"campaign_id": cid, "timezone": plan.campaign.timezone}},
             )
         )
         for phase in plan.phases

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import typer
 
-from deployments.cli import RUN_FAILED, checked_plan, fail, fail_file
-from deployments.console import progress
-from deployments.simulate import run_simulation
+from deployments.console import RUN_FAILED, checked_plan, fail, fail_file, progress
 from models.plan import Plan
 from models.progress import ProgressError, ProgressRow, parse_rows
 from models.settings import Settings
 from tasks.mailsink import MailSink
 from tasks.progress import read_rows
+from tasks.replay import run_simulation
 from tasks.smtp import SmtpConfig
 
 

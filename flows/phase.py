@@ -1,62 +1,53 @@
-"""The phase flows (SPEC §6): assign → check → escalate → compose → deliver → publish, once a day."""
+"""The phase flows (SPEC §6): assign → check → escalate → compose → publish → deliver, once a day."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import Flow, flow
 from prefect.runtime import flow_run
+from pydantic import Field
 
-from tasks import phase_tasks as steps
-from tasks.artifacts import publish
+from models.workcal import local_day
+from tasks import prefect_tasks as tasks
+from tasks.day_run import DAY_STEPS
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def _run_name() -> str:
     """'<phase>-phase 2022-02-07': the day a supervisor looks for in the runs list."""
     parameters = flow_run.parameters
-    day = parameters.get("as_of") or _scheduled_day(str(parameters.get("campaign_id", "")))
+    start = flow_run.scheduled_start_time
+    timezone = str(parameters.get("timezone") or DEFAULT_TIMEZONE)
+    day = parameters.get("as_of") or (local_day(timezone, start).isoformat() if start else "today")
     mode = " (dry run)" if parameters.get("dry_run") else ""
     return f"{flow_run.flow_name} {day}{mode}"
 
 
-def _scheduled_day(campaign_id: str) -> str:
-    from models import tables
-    from models.settings import Settings
-    from models.workcal import local_day
-    from tasks.db import session_scope
-
-    with session_scope(Settings().database_url) as session:
-        campaign = session.get(tables.Campaign, campaign_id)
-    start = flow_run.scheduled_start_time
-    return local_day(campaign.timezone, start).isoformat() if campaign and start else "today"
-
-
 async def run_phase(phase_id: str, campaign_id: str, as_of: date | None, dry_run: bool) -> dict[str, Any]:
     """One run: a constant number of task runs, whatever the number of communities or notices."""
-    day = steps.resolve_day(campaign_id, as_of)
+    day = tasks.resolve_day(campaign_id, as_of)
     if dry_run:
-        return {"day": day.isoformat(), "would_send": steps.preview(campaign_id, phase_id, day)}
-    assigned = steps.assign(campaign_id, phase_id, day)
-    completed = steps.check_completion(campaign_id, phase_id, day)
-    notices = steps.escalate_notices(campaign_id, phase_id, day)
-    emails = steps.compose(campaign_id, phase_id, day)
-    summary = {
-        "day": day.isoformat(),
-        "assigned": assigned,
-        "completed": completed,
-        "notices": notices,
-        "emails": emails,
-    }
-    publish(campaign_id, phase_id, day, summary)
-    delivery = await steps.deliver_with_retries()(campaign_id, phase_id)
+        return {"day": day.isoformat(), "would_send": tasks.preview(campaign_id, phase_id, day)}
+    summary: dict[str, Any] = {"day": day.isoformat()}
+    for step in DAY_STEPS:
+        summary[step.counts] = tasks.run_step(step, campaign_id, phase_id, day)
+    tasks.publish_artifacts(campaign_id, phase_id, day, summary)
+    delivery = await tasks.deliver(campaign_id, phase_id)
     return summary | {"sent": delivery.sent}
 
 
 def phase_flow(phase_id: str) -> Flow[..., Any]:
-    """The flow `<phase>-phase` with parameters campaign_id, as_of and dry_run."""
+    """The flow `<phase>-phase` with parameters campaign_id, as_of, dry_run and the campaign's timezone."""
 
-    async def phase_run(campaign_id: str, as_of: date | None = None, dry_run: bool = False) -> dict[str, Any]:
+    async def phase_run(
+        campaign_id: str,
+        as_of: Annotated[date | None, Field(title="日期", description="按哪一天运行（空：今天）")] = None,
+        dry_run: Annotated[bool, Field(title="试运行", description="只显示将通知谁，不发送")] = False,
+        timezone: Annotated[str, Field(title="时区", description="活动所在时区（由部署设定）")] = DEFAULT_TIMEZONE,
+    ) -> dict[str, Any]:
         return await run_phase(phase_id, campaign_id, as_of, dry_run)
 
     phase_run.__doc__ = f"Daily run of the {phase_id} phase: assign, check, escalate, deliver."

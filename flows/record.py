@@ -5,14 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum, StrEnum
 
-from prefect import flow, task
+from prefect import flow
 from pydantic import BaseModel, Field
 
-from models.progress import ProgressError, parse_rows
-from models.settings import Settings
-from tasks.db import session_scope
-from tasks.progress import apply_rows
-from tasks.store import load_campaign
+from models.progress import ProgressError
+from tasks.prefect_tasks import record_rows
 
 
 class Action(StrEnum):
@@ -33,22 +30,14 @@ class ProgressEntry(BaseModel):
     value: str = Field(default="", title="值", description="assess 时填 met、unmet 或数值（如标准12的物业覆盖率 0.35）")
 
 
-@task(name="record-rows")
-def record_rows(campaign_id: str, entries: list[ProgressEntry], actor: str) -> int:
-    with session_scope(Settings().database_url) as session:
-        plan = load_campaign(session, campaign_id)
-        raw = [
-            (n, {k: str(v.value if isinstance(v, Enum) else v) for k, v in e.model_dump().items()})
-            for n, e in enumerate(entries, start=1)
-        ]
-        rows = parse_rows(raw, plan)
-        return apply_rows(session, campaign_id, rows, actor=actor, now=dt.datetime.now(dt.UTC), source="prefect-ui")
-
-
 @flow(name="record-progress", flow_run_name="record-progress {campaign_id}")
 def record_progress(campaign_id: str, entries: list[ProgressEntry], recorded_by: str = "prefect-ui") -> int:
     """记录进展：完成事项、列入名单、评估标准。All rows or none: a bad row fails the run naming its number."""
+    raw = [
+        (number, {key: str(value.value if isinstance(value, Enum) else value) for key, value in e.model_dump().items()})
+        for number, e in enumerate(entries, start=1)
+    ]
     try:
-        return record_rows(campaign_id, entries, recorded_by)
+        return record_rows(campaign_id, raw, recorded_by)
     except ProgressError as error:
         raise ValueError("\n".join(error.problems)) from None

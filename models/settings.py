@@ -23,7 +23,6 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout: float = 30.0
     smtp_concurrency: int = 4
-    delivery_retry_delays: list[float] = [5.0, 30.0]  # seconds between the deliver task's retries
     mail_from: str = "greencomm@localhost"
     var_dir: Path = Path("var")
     prefect_host: str = "127.0.0.1"

@@ -6,17 +6,13 @@ import re
 from datetime import date
 from typing import Any
 
-from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from sqlmodel import Session, select
 
 from models import tables
 from models.plan import Plan
 from models.rules import labels_of
-from models.settings import Settings
-from tasks.db import session_scope
 from tasks.status import status
-from tasks.store import load_campaign
 
 MARK_TEXT = {"met": "✅ 达标", "unmet": "❌ 未达标", "none": "— 未评估"}
 
@@ -26,13 +22,11 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
 
 
-@task(name="publish-artifacts")
-def publish(campaign_id: str, phase_id: str, day: date, summary: dict[str, Any]) -> None:
-    with session_scope(Settings().database_url) as session:
-        plan = load_campaign(session, campaign_id)
-        data = status(session, plan, day)
-        notices = run_notices(session, plan, phase_id, day)
-    key = artifact_key(campaign_id, phase_id)
+def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dict[str, Any]) -> None:
+    """The run's summary, targets, standards matrix, notices and overdue work as Prefect artifacts."""
+    data = status(session, plan, day)
+    notices = run_notices(session, plan, phase_id, day)
+    key = artifact_key(plan.campaign.id, phase_id)
     create_markdown_artifact(
         summary_markdown(plan, phase_id, day, summary, data), key=f"{key}-summary", description="本次运行摘要"
     )

@@ -1,32 +1,59 @@
-"""One phase run for one day, step by step: the plain functions the flow's tasks and `simulate` share."""
+"""One phase run for one day, step by step: the order is written here once, for the flow and `simulate`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
 
 from models.mail import Digest
 from models.plan import Plan
+from tasks import work
 from tasks.escalate import escalate
 from tasks.outbox import Delivery, build_digests, claim, compose, notice_facts, send_claimed, settle
 from tasks.smtp import SmtpConfig
-from tasks.work import assign, check_completion
 
 
-def run_day(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from: str) -> None:
-    """Assign, check, escalate and compose in order, as the flow's tasks do."""
-    assign(session, plan, phase_id, day)
-    check_completion(session, plan, phase_id, day)
-    escalate(session, plan, phase_id, day, dry_run=False)
-    session.flush()
-    compose(session, plan, phase_id, day, mail_from=mail_from)
+@dataclass(frozen=True)
+class Step:
+    """One step of a day's run: its task name, the summary key of its count, and what it does."""
+
+    name: str
+    counts: str
+    run: Callable[[Session, Plan, str, date, str], int]  # (session, plan, phase, day, mail_from) → how many
+
+
+DAY_STEPS = (
+    Step("assign", "assigned", lambda s, plan, phase, day, _: work.assign(s, plan, phase, day)),
+    Step("check-completion", "completed", lambda s, plan, phase, day, _: work.check_completion(s, plan, phase, day)),
+    Step("escalate", "notices", lambda s, plan, phase, day, _: len(escalate(s, plan, phase, day, dry_run=False))),
+    Step(
+        "compose-digests",
+        "emails",
+        lambda s, plan, phase, day, mail_from: len(compose(s, plan, phase, day, mail_from=mail_from)),
+    ),
+)
+
+
+def step_named(name: str) -> Step:
+    return next(step for step in DAY_STEPS if step.name == name)
+
+
+def run_day(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from: str) -> dict[str, int]:
+    """Every step in order in one session, as the flow's tasks run them; the counts by summary key."""
+    counts = {}
+    for step in DAY_STEPS:
+        counts[step.counts] = step.run(session, plan, phase_id, day, mail_from)
+        session.flush()
+    return counts
 
 
 def preview_day(session: Session, plan: Plan, phase_id: str, day: date) -> list[Digest]:
     """The digests a run of `day` would send; everything it wrote is rolled back."""
-    assign(session, plan, phase_id, day)
-    check_completion(session, plan, phase_id, day)
+    for step in DAY_STEPS[:2]:  # assign and check as the run would; escalation only lists
+        step.run(session, plan, phase_id, day, "")
     notices = escalate(session, plan, phase_id, day, dry_run=True)
     digests = build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day))
     session.rollback()

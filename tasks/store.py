@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -14,7 +16,9 @@ from models.plan import Plan
 from models.plan_rules import normalise
 from models.roster import is_imported, with_roster
 from models.rules import due_of
+from models.settings import Settings
 from models.workcal import local_day
+from tasks.db import session_scope
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -86,6 +90,22 @@ def _follow_due_changes(session: Session, plan: Plan) -> None:
         if item is not None and (due := due_of(item, assignment.occurrence)) != assignment.due:
             assignment.due = due
             session.add(assignment)
+
+
+class Opened(NamedTuple):
+    """What a step works with: the settings, a session (commits on success) and the campaign's plan."""
+
+    session: Session
+    plan: Plan
+    settings: Settings
+
+
+@contextmanager
+def open_campaign(campaign_id: str) -> Iterator[Opened]:
+    """The one preamble of every step run through Prefect: settings, session, plan as loaded."""
+    settings = Settings()
+    with session_scope(settings.database_url) as session:
+        yield Opened(session, load_campaign(session, campaign_id), settings)
 
 
 def load_campaign(session: Session, campaign_id: str) -> Plan:

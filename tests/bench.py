@@ -16,11 +16,11 @@ from pathlib import Path
 
 from deployments.console import progress
 from deployments.plan_file import load_plan
-from deployments.simulate import run_simulation
 from models.plan import Community, Plan
 from models.progress import ProgressRow, parse_rows
 from tasks.mailsink import MailSink
 from tasks.progress import read_rows
+from tasks.replay import run_simulation
 from tasks.smtp import SmtpConfig
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from deployments.simulate import run_simulation
 from models.plan import Plan
 from models.plan_rules import parse_plan
 from models.progress import parse_rows
+from tasks.replay import run_simulation
 from tests.conftest import SMALL_PLAN
 
 D = date.fromisoformat

@@ -6,7 +6,7 @@
     greencomm simulate deployments/plans/qingyang-2022.yaml --from 2021-12-01 --to 2022-12-31 \
         --events deployments/examples/qingyang-2022-events.csv --report tests/golden/qingyang-2022-report.json
 
-The test replays the same year through `deployments.simulate.run_simulation` and compares `notices`,
+The test replays the same year through `tasks.replay.run_simulation` and compares `notices`,
 `assignments` and `targets` exactly, and `emails` on (date, phase, to, notices): subjects, Message-IDs
 (which depend on GREENCOMM_MAIL_FROM) and delivery status are left out. A failure names the first
 differing entry.
@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 
 from deployments.plan_file import load_plan
-from deployments.simulate import run_simulation
 from models.plan import Plan
 from models.progress import parse_rows
 from models.workcal import WorkCalendar
 from tasks.progress import read_rows
+from tasks.replay import run_simulation
 from tests.conftest import ROOT, SEED_PLAN
 
 EVENTS = ROOT / "deployments" / "examples" / "qingyang-2022-events.csv"

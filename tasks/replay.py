@@ -1,4 +1,4 @@
-"""`greencomm simulate`: replay a campaign day by day on a fresh database with the flows' own steps."""
+"""The replay engine behind `greencomm simulate`: a campaign day by day on a fresh database, the flows' own steps."""
 
 from __future__ import annotations
 

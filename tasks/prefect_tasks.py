@@ -1,0 +1,99 @@
+"""The Prefect layer: every task greencomm runs, each one step over the plain functions of tasks/."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from prefect import task
+
+from models.progress import parse_rows
+from tasks import artifacts, day_run
+from tasks.outbox import Delivery
+from tasks.progress import apply_rows
+from tasks.smtp import SmtpConfig
+from tasks.store import open_campaign, today_in
+from tasks.weekly import store_report
+
+
+@task(name="resolve-day")
+def resolve_day(campaign_id: str, as_of: date | None) -> date:
+    """The run's day: `as_of`, or today in the campaign's timezone."""
+    if as_of:
+        return as_of
+    with open_campaign(campaign_id) as (_, plan, _settings):
+        return today_in(plan, datetime.now(UTC))
+
+
+@task(name="day-step")
+def day_step(step: str, campaign_id: str, phase_id: str, day: date) -> int:
+    """One step of the day's run (day_run.DAY_STEPS) in a transaction of its own."""
+    with open_campaign(campaign_id) as (session, plan, settings):
+        return day_run.step_named(step).run(session, plan, phase_id, day, settings.mail_from)
+
+
+def run_step(step: day_run.Step, campaign_id: str, phase_id: str, day: date) -> int:
+    """The step as a task run named after it (assign, check-completion, …)."""
+    return int(day_step.with_options(name=step.name)(step.name, campaign_id, phase_id, day))
+
+
+# The outbox also keeps what is still undelivered for the next run.
+@task(name="deliver", retries=2, retry_delay_seconds=[5, 30])
+async def deliver(campaign_id: str, phase_id: str) -> Delivery:
+    """Send the outbox; raises (so the run shows red) if anything stays undelivered after retries."""
+    with open_campaign(campaign_id) as (session, plan, settings):
+        config = SmtpConfig.from_settings(settings)
+        if config is None:
+            return Delivery(0, [])
+        now, concurrency = datetime.now(UTC), settings.smtp_concurrency
+        result = await day_run.deliver(session, plan, phase_id, config, now=now, concurrency=concurrency)
+    if result.failed:
+        raise RuntimeError(f"{len(result.failed)} e-mail(s) undelivered: " + "; ".join(result.failed[:5]))
+    return result
+
+
+@task(name="publish-artifacts")
+def publish_artifacts(campaign_id: str, phase_id: str, day: date, summary: dict[str, Any]) -> None:
+    with open_campaign(campaign_id) as (session, plan, _settings):
+        artifacts.publish(session, plan, phase_id, day, summary)
+
+
+@task(name="dry-run")
+def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
+    """Who would be notified and why; stores nothing."""
+    with open_campaign(campaign_id) as (session, plan, _settings):
+        digests = day_run.preview_day(session, plan, phase_id, day)
+    return [
+        {
+            "to": d.recipient.email,
+            "name": d.recipient.name,
+            "notices": [
+                {
+                    "item": n.item_id,
+                    "assignee": n.assignee_label,
+                    "stage": n.stage,
+                    "cycle": n.cycle,
+                    "due": n.due.isoformat() if n.due else None,
+                    "why": n.reason,
+                }
+                for n in d.notices
+            ],
+        }
+        for d in digests
+    ]
+
+
+@task(name="record-rows")
+def record_rows(campaign_id: str, raw: list[tuple[int, dict[str, str]]], actor: str) -> int:
+    """Check and store progress rows from the UI form: all or none (ProgressError names the bad rows)."""
+    with open_campaign(campaign_id) as (session, plan, _settings):
+        rows = parse_rows(raw, plan)
+        return apply_rows(session, campaign_id, rows, actor=actor, now=datetime.now(UTC), source="prefect-ui")
+
+
+@task(name="compose-report")
+def compose_report(campaign_id: str, as_of: date | None) -> bool:
+    """This week's report into the outbox (once per day); False if it was there already."""
+    with open_campaign(campaign_id) as (session, plan, settings):
+        day = as_of or today_in(plan, datetime.now(UTC))
+        return store_report(session, plan, day, mail_from=settings.mail_from)
