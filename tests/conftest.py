@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SMALL_PLAN = TESTS / "plans" / "small.yaml"
 SEED_PLAN = ROOT / "deployments" / "plans" / "qingyang-2022.yaml"
+GREENCOMM = Path(sys.executable).parent / "greencomm"  # the installed command beside this interpreter
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
