@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     prefect_host: str = "127.0.0.1"
     prefect_port: int = 4200
     sink_port: int = 2525
+    secret_key: SecretStr | None = None  # signs the desk's links; unset: made once under var/desk-secret
+    desk_url: str | None = None  # the address links in e-mails use; unset: no links unless `up` serves the desk
+    desk_host: str = "127.0.0.1"
+    desk_port: int = 4201
+    approval_timeout_days: int = 3  # working days a claim or extension request waits for a decision
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -38,6 +43,12 @@ class Settings(BaseSettings):
     def api_url(self) -> str:
         host = f"[{self.prefect_host}]" if ":" in self.prefect_host else self.prefect_host
         return f"http://{host}:{self.prefect_port}/api"
+
+    @property
+    def desk_base(self) -> str:
+        """Where links point: GREENCOMM_DESK_URL, else the desk `up` serves on this machine."""
+        host = f"[{self.desk_host}]" if ":" in self.desk_host else self.desk_host
+        return (self.desk_url or f"http://{host}:{self.desk_port}").rstrip("/")
 
 
 def normalise_url(url: str) -> str:
