@@ -116,3 +116,14 @@ class Audit(SQLModel, table=True):
     actor: str
     action: str
     detail: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Acknowledgement(SQLModel, table=True):
+    """签收: a recipient has seen an assignment (from a desk link); once per (assignment, recipient)."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "assignment_id", "recipient"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    recipient: str
+    at: datetime
