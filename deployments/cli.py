@@ -175,6 +175,7 @@ def up(
     rebase: Annotated[str | None, typer.Option("--rebase", help="DATE, today, or auto (shift a past plan)")] = None,
 ) -> None:
     """The main job: database, local Prefect server and UI, SMTP sink, served deployments."""
+    from deployments.desk_server import desk_exposure_problem
     from deployments.prefect_env import exposure_problem, use_prefect_environment
     from deployments.up import run_up
 
@@ -182,13 +183,29 @@ def up(
     plan = checked_plan(plan_path(settings, file))
     if rebase not in (None, "auto", "today"):
         parse_day(rebase, plan, "--rebase")
-    if problem := exposure_problem(settings):
-        fail([problem])
+    if problems := [p for p in (exposure_problem(settings), desk_exposure_problem(settings)) if p]:
+        fail(problems)
     use_prefect_environment(settings)
     try:
         run_up(settings, plan, rebase)
     except (RuntimeError, OSError) as error:  # a port in use, a server that would not start
         fail([f"up: {error}"], RUN_FAILED)
+
+
+@app.command()
+def desk() -> None:
+    """Serve the desk alone (the links in e-mails), e.g. on a server behind a TLS proxy."""
+    from deployments.approvals import start_approval
+    from deployments.desk_server import desk_exposure_problem, desk_server
+    from deployments.prefect_env import use_prefect_environment
+
+    settings = Settings()
+    if problem := desk_exposure_problem(settings):
+        fail([problem])
+    upgrade(settings.database_url)
+    use_prefect_environment(settings)
+    typer.echo(f"办理台 desk: {settings.desk_base}")
+    desk_server(settings, start_approval).run()
 
 
 @app.command()

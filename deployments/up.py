@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import typer
 
+from deployments.approvals import start_approval
+from deployments.desk_server import start_desk
 from models import tables
 from models.plan import Plan
 from models.plan_rules import rebase
@@ -124,5 +126,6 @@ def run_up(settings: Settings, plan: Plan, option: str | None) -> None:
         if not settings.smtp_host:
             start_sink(settings, stack)
         start_server(settings, stack)
+        start_desk(settings, stack, start_approval)
         serve_all(settings, live)  # returns on Ctrl-C: Prefect's serve handles the interrupt
         typer.echo("stopping the Prefect server and the SMTP sink…")

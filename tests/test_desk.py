@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -197,3 +198,21 @@ def test_pages_send_strict_headers_and_no_cookie(desk: Desk) -> None:
     assert "form-action 'self'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
     assert "set-cookie" not in response.headers
+
+
+def test_up_serves_the_desk_in_a_thread_and_stops_it(desk: Desk) -> None:
+    from contextlib import ExitStack
+
+    from deployments.desk_server import desk_exposure_problem, start_desk
+    from tasks.mailsink import free_port
+
+    settings = desk.settings.model_copy(update={"desk_port": free_port("127.0.0.1"), "desk_url": None})
+    with ExitStack() as stack:
+        start_desk(settings, stack, None)
+        assert httpx.get(f"{settings.desk_base}/health", timeout=5).text == "ok"
+        assert os.environ.pop("GREENCOMM_DESK_URL") == settings.desk_base
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{settings.desk_base}/health", timeout=2)
+    assert desk_exposure_problem(settings.model_copy(update={"desk_host": "0.0.0.0"}))
+    exposed = settings.model_copy(update={"desk_host": "0.0.0.0", "desk_url": "https://desk.example"})
+    assert desk_exposure_problem(exposed) is None
