@@ -14,6 +14,6 @@ def start_approval(filed: Filed) -> None:
     parameter = "claim_id" if filed.kind == "claim" else "extension_id"
     run_deployment(
         f"{FLOWS[filed.kind]}/{filed.campaign}",
-        parameters={"campaign_id": filed.campaign, parameter: filed.id},
+        parameters={"campaign_id": filed.campaign, parameter: filed.id, "requested_by": filed.by},
         timeout=0,
     )

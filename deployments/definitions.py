@@ -8,6 +8,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
 from deployments.schedules import daily_schedule, weekly_schedule
+from flows.approvals import approve_extension, confirm_claim
 from flows.phase import phase_flow
 from flows.record import record_progress
 from flows.report import campaign_report
@@ -21,7 +22,7 @@ def _built(deployment: object) -> RunnerDeployment:
 
 
 def deployments(plan: Plan) -> list[RunnerDeployment]:
-    """The phase deployments (daily), record-progress (by hand) and campaign-report (weekly)."""
+    """The phase deployments (daily), record-progress (by hand), campaign-report (weekly), the desk's approvals."""
     cid = plan.campaign.id
     common: dict[str, Any] = {
         "name": cid,
@@ -45,4 +46,8 @@ def deployments(plan: Plan) -> list[RunnerDeployment]:
             schedules=[weekly_schedule(plan)], description="每周向领导小组办公室报送创建进展", **common
         )
     )
-    return [*phases, record, report]
+    approvals = [
+        _built(confirm_claim.to_deployment(description="办结申报审核（由办理台发起，在此填写审核意见）", **common)),
+        _built(approve_extension.to_deployment(description="延期申请审核（由办理台发起，在此填写审核意见）", **common)),
+    ]
+    return [*phases, record, report, *approvals]

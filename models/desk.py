@@ -115,3 +115,11 @@ def desk_line(
         acknowledged,
         pending,
     )
+
+
+def decision_deadline(plan: Plan, filed_on: date, working_days: int) -> date:
+    """The last day a request waits for a decision: the N-th working day after it was filed."""
+    calendar, day = plan.calendar(), filed_on
+    for _ in range(max(working_days, 1)):
+        day = calendar.next_workday_after(day)
+    return day

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models import tables
 from models.desk import DeskLine, Role, desk_line, role_of
 from models.plan import Plan
+from models.receipts import Kind, Request
 from tasks.store import record_audit
 
 
@@ -24,9 +25,10 @@ class Filed:
     """A claim or extension request as the desk filed (or found) it; `new` False when it already stood."""
 
     campaign: str
-    kind: str  # claim | extension
+    kind: Kind
     id: int
     new: bool
+    by: str  # who filed it: the receipt goes there
 
 
 def assignment_of(session: Session, campaign_id: str, assignment_id: int) -> tables.Assignment | None:
@@ -66,7 +68,7 @@ def file_claim(
     """申报办结 from the desk (interim until the notices' claims land: the audit trail only)."""
     _audit(session, assignment, "desk.claim", recipient, now, note=note, day=day.isoformat())
     assert assignment.id is not None
-    return Filed(assignment.campaign_id, "claim", assignment.id, True)
+    return Filed(assignment.campaign_id, "claim", assignment.id, True, recipient)
 
 
 def request_extension(
@@ -84,7 +86,39 @@ def request_extension(
         raise ValueError("new due day not after the current one")
     _audit(session, assignment, "desk.extend", recipient, now, new_due=new_due.isoformat(), reason=reason)
     assert assignment.id is not None
-    return Filed(assignment.campaign_id, "extension", assignment.id, True)
+    return Filed(assignment.campaign_id, "extension", assignment.id, True, recipient)
+
+
+def request_of(session: Session, plan: Plan, kind: Kind, request_id: int) -> Request:
+    """A claim or extension request as the e-mails speak of it (interim: they arrive with the notices' tables)."""
+    raise LookupError(f"no {kind} {request_id}")
+
+
+def decide(
+    session: Session,
+    kind: Kind,
+    request_id: int,
+    *,
+    approve: bool,
+    comment: str,
+    decided_by: str,
+    day: date,
+    now: datetime,
+) -> str:
+    """Apply a decision by SPEC §2; 'approved' or 'rejected' (as it stands, if it was decided before)."""
+    raise LookupError(f"no {kind} {request_id}")
+
+
+def audit_request(session: Session, plan: Plan, kind: Kind, request_id: int, action: str, *, now: datetime) -> None:
+    record_audit(session, plan.campaign.id, actor="desk", action=action, detail={kind: request_id}, now=now)
+
+
+def name_of(plan: Plan, email: str) -> str:
+    """The name the plan gives an address (a contact, head, liaison or the leading group's people)."""
+    people = [p for c in plan.communities for p in (c.contact, c.head)]
+    people += [p for o in plan.offices for p in (o.liaison, o.head)]
+    people += [plan.leading_group.office_director, plan.leading_group.leader]
+    return next((p.name for p in people if p.email.lower() == email.lower()), email)
 
 
 def pending_of(session: Session, assignment_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -15,7 +15,10 @@ PLAN = load_plan(SEED_PLAN)
 
 def test_every_deployment_builds_with_a_slugged_bounded_schedule() -> None:
     built = {d.flow_name: d for d in deployments(PLAN)}
-    assert set(built) == {"pilot-phase", "promotion-phase", "consolidation-phase", "record-progress", "campaign-report"}
+    assert set(built) == {
+        *("pilot-phase", "promotion-phase", "consolidation-phase", "record-progress", "campaign-report"),
+        *("confirm-claim", "approve-extension"),
+    }
     assert {d.name for d in built.values()} == {"qingyang-green-2022"}
     schedules = built["pilot-phase"].schedules or []
     pilot = schedules[0]

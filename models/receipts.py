@@ -1,0 +1,107 @@
+"""The desk's e-mails (SPEC §7): a receipt of a decision to the requester, and a notice when nobody decided.
+
+Plain text in 公文 wording: no identifiers, English words or ISO dates; dates as 2022年1月31日.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from models.desk import cn_date
+from models.mail import message_id, one_line
+from models.plan import Plan
+
+Kind = Literal["claim", "extension"]
+Outcome = Literal["approved", "rejected", "timed-out"]
+KIND_TEXT: dict[Kind, str] = {"claim": "办结申报", "extension": "延期申请"}
+
+
+@dataclass(frozen=True)
+class Request:
+    """A claim or extension request as the e-mails speak of it."""
+
+    campaign_id: str
+    kind: Kind
+    id: int
+    item_title: str
+    assignee_name: str
+    filed_on: date
+    due: date  # the due day when it was filed
+    new_due: date | None  # extensions: the day asked for
+    text: str  # the note (claims) or the reason (extensions)
+
+
+def receipt(
+    plan: Plan,
+    request: Request,
+    to: tuple[str, str],
+    *,
+    approved: bool,
+    comment: str,
+    decided_by: str,
+    at: datetime,
+    mail_from: str,
+) -> EmailMessage:
+    """回执: the decision on the request, to whoever filed it (`to` is their e-mail and name)."""
+    what = KIND_TEXT[request.kind]
+    if request.kind == "claim":
+        result = "经审核，予以确认，该事项已办结。" if approved else "经审核，未予确认，请继续办理并按时限办结。"
+    elif approved and request.new_due is not None:
+        result = f"经审核，同意延期至{cn_date(request.new_due)}，请在新的完成时限前办结。"
+    else:
+        result = f"经审核，不同意延期，原完成时限{cn_date(request.due)}不变，请抓紧办理。"
+    lines = [
+        f"{to[1]}同志：",
+        "",
+        f"　　{request.assignee_name}于{cn_date(request.filed_on)}提交的“{request.item_title}”{what}，{result}",
+    ]
+    if comment.strip():
+        lines.append(f"　　审核意见：{one_line(comment)}")
+    lines += [f"　　审核人：{one_line(decided_by) or '领导小组办公室'}", ""]
+    subject = f"【回执】关于“{request.item_title}”{what}的审核结果"
+    key = f"{request.campaign_id}/desk/{request.kind}-{request.id}/{'approved' if approved else 'rejected'}"
+    return _message(plan, subject, lines, to, at, key, mail_from)
+
+
+def waiting_notice(plan: Plan, request: Request, *, waited_days: int, at: datetime, mail_from: str) -> EmailMessage:
+    """A request nobody decided within the window: to the leading group office, which coordinates it."""
+    director = plan.leading_group.office_director
+    what = KIND_TEXT[request.kind]
+    asked = f"，申请延期至{cn_date(request.new_due)}" if request.kind == "extension" and request.new_due else ""
+    lines = [
+        f"{director.name}同志：",
+        "",
+        f"　　{request.assignee_name}于{cn_date(request.filed_on)}提交的“{request.item_title}”{what}{asked}，"
+        f"已逾{waited_days}个工作日未审核，请协调有关科室尽快审核办理。",
+        f"　　申请说明：{one_line(request.text)}",
+        "　　审核前该申请仍在待审核事项中列示。",
+        "",
+    ]
+    subject = f"【待审核】“{request.item_title}”{what}逾期未审核"
+    key = f"{request.campaign_id}/desk/{request.kind}-{request.id}/timed-out"
+    return _message(plan, subject, lines, (director.email, director.name), at, key, mail_from)
+
+
+def _message(
+    plan: Plan, subject: str, lines: list[str], to: tuple[str, str], at: datetime, key: str, mail_from: str
+) -> EmailMessage:
+    """`at` is when it is written (aware); the letter is dated that day in the campaign's timezone."""
+    sender = str(getattr(plan.campaign, "sender", "") or plan.campaign.name)
+    local = at.astimezone(ZoneInfo(plan.campaign.timezone))
+    lines += [f"{sender}", cn_date(local.date()), "", "（本邮件由系统发送，请勿直接回复。）"]
+    name, address = parseaddr(mail_from)
+    message = EmailMessage()
+    message["From"] = Address(one_line(name or sender), addr_spec=address or mail_from)
+    message["To"] = Address(one_line(to[1]), addr_spec=to[0])
+    message["Subject"] = one_line(subject)
+    message["Date"] = format_datetime(local)
+    message["Message-ID"] = message_id(key, (address or mail_from).rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content("\n".join(lines) + "\n")
+    return message
