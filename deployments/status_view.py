@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from models.plan import Plan
-from models.standing import Mark3, Overdue, Standing, TargetLine
+from models.standing import Answer, Mark3, Overdue, Standing, TargetLine
 
 MARKS = {"met": "[green]✓[/]", "unmet": "[red]✗[/]", "none": "[dim]·[/]"}
 
@@ -21,6 +21,8 @@ def show_status(plan: Plan, data: Standing) -> None:
     console.print(_targets(data.targets))
     if data.overdue:
         console.print(_overdue(data.overdue))
+    if data.answers:
+        console.print(_answers(data.answers))
     console.print(_matrix(plan, data.standards))
 
 
@@ -32,9 +34,16 @@ def _targets(targets: list[TargetLine]) -> Table:
 
 
 def _overdue(rows: list[Overdue]) -> Table:
-    table = Table("事项", "责任单位", "截止", "逾期工作日", title="逾期事项")
+    table = Table("事项", "责任单位", "截止", "逾期工作日", "办理情况", title="逾期事项")
     for row in rows:
-        table.add_row(row.title, row.name, str(row.due), str(row.overdue_days))
+        table.add_row(row.title, row.name, str(row.due), str(row.overdue_days), row.answer)
+    return table
+
+
+def _answers(rows: list[Answer]) -> Table:
+    table = Table("事项", "责任单位", "办理情况", title="办理台：签收与待审核的申报、延期申请")
+    for row in rows:
+        table.add_row(row.title, row.name, row.text)
     return table
 
 

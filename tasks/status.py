@@ -7,19 +7,24 @@ from datetime import date
 from sqlmodel import Session, select
 
 from models import standing, tables
+from models.answers import answers, with_answers
 from models.plan import Plan
 from models.standing import Standing
+from tasks.desk_actions import campaign_answers
 from tasks.report import target_lines
 from tasks.work import assessment_marks
 
 
 def status(session: Session, plan: Plan, day: date) -> Standing:
     rows = list(session.exec(select(tables.Assignment).where(tables.Assignment.campaign_id == plan.campaign.id)))
+    acknowledged, claims, extensions = campaign_answers(session, plan.campaign.id)
+    found = answers(plan, rows, day, acknowledged=acknowledged, claims=claims, extensions=extensions)
     return Standing(
         campaign=plan.campaign.id,
         as_of=day,
         assignments=standing.counts(rows, day),
-        overdue=standing.overdue(plan, rows, day),
+        overdue=with_answers(standing.overdue(plan, rows, day), found),
         targets=target_lines(session, plan, day),
         standards=standing.standards_matrix(plan, assessment_marks(session, plan.campaign.id), day),
+        answers=found,
     )

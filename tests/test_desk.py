@@ -216,3 +216,20 @@ def test_up_serves_the_desk_in_a_thread_and_stops_it(desk: Desk) -> None:
     assert desk_exposure_problem(settings.model_copy(update={"desk_host": "0.0.0.0"}))
     exposed = settings.model_copy(update={"desk_host": "0.0.0.0", "desk_url": "https://desk.example"})
     assert desk_exposure_problem(exposed) is None
+
+
+def test_acknowledgements_show_in_status_and_its_overdue_lines(desk: Desk) -> None:
+    from tasks.status import status
+
+    a = desk.assignment("pilot.plan", "community:c1")
+    post(desk, desk.links(a, "c1@t.example")["ack"])
+    post(desk, desk.links(a, "c1.head@t.example")["ack"])
+    with session_scope(desk.settings.database_url) as session:
+        late = status(session, desk.plan, date(2022, 1, 18))
+    assert [(x.title, x.name, x.text) for x in late.answers] == [("制定方案", "社区一", "已签收2人")]
+    assert {x.name: x.answer for x in late.overdue if x.item == "pilot.plan"} == {
+        "社区一": "已签收2人",
+        "社区二": "",
+        "社区三": "",
+    }
+    assert late.to_json()["answers"][0]["acknowledged"] == 2
