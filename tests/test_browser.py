@@ -74,6 +74,7 @@ def clean_environment(var_dir: Path, prefect_port: int, sink_port: int) -> dict[
         "GREENCOMM_VAR_DIR": str(var_dir),
         "GREENCOMM_PREFECT_PORT": str(prefect_port),
         "GREENCOMM_SINK_PORT": str(sink_port),
+        "GREENCOMM_DESK_PORT": str(free_port("127.0.0.1")),  # up serves the desk too: never a fixed port
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
     return env
