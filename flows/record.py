@@ -12,7 +12,7 @@ from models.progress import ProgressError, parse_rows
 from models.settings import Settings
 from tasks.db import session_scope
 from tasks.progress import apply_rows
-from tasks.store import load_campaign
+from tasks.store import load_campaign, today_in
 
 
 class Action(StrEnum):
@@ -41,8 +41,9 @@ def record_rows(campaign_id: str, entries: list[ProgressEntry], actor: str) -> i
             (n, {k: str(v.value if isinstance(v, Enum) else v) for k, v in e.model_dump().items()})
             for n, e in enumerate(entries, start=1)
         ]
-        rows = parse_rows(raw, plan)
-        return apply_rows(session, campaign_id, rows, actor=actor, now=dt.datetime.now(dt.UTC), source="prefect-ui")
+        now = dt.datetime.now(dt.UTC)
+        rows = parse_rows(raw, plan, today=today_in(plan, now))
+        return apply_rows(session, campaign_id, rows, actor=actor, now=now, source="prefect-ui")
 
 
 @flow(name="record-progress", flow_run_name="record-progress {campaign_id}")

@@ -13,7 +13,6 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from models.workcal import CalendarKind, WorkCalendar
 
-
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # a campaign's dates: anything outside is a typo
 HIDDEN = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 

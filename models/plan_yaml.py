@@ -30,7 +30,7 @@ class StrictLoader(yaml.SafeLoader):
                 self.problems.append(f"line {line}: duplicate key {key!r} (first at line {was})")
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:  # 2022-13-01 or 0000-01-01: leave the text for the field check to name
