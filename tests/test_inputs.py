@@ -153,6 +153,7 @@ def test_a_bad_setting_names_its_variable_in_every_command(
         ("GREENCOMM_DELIVERY_RETRY_DELAYS=soon", "GREENCOMM_DELIVERY_RETRY_DELAYS: cannot be parsed"),
         ("GREENCOMM_DATABASE_URL=nonsense", "GREENCOMM_DATABASE_URL: 'nonsense' is not a usable database URL"),
         ("GREENCOMM_DATABASE_URL=nosuchdb://x", "GREENCOMM_DATABASE_URL: 'nosuchdb://x' is not a usable"),
+        ("GREENCOMM_DATABASE_URL=sqlite:////proc/none/x.db", "GREENCOMM_DATABASE_URL: 'sqlite:////proc/none/x.db'"),
     ],
 )
 def test_a_bad_dot_env_line_is_named(clean_env: Path, line: str, expected: str) -> None:
