@@ -9,17 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from deployments.console import RUN_FAILED, checked_plan, fail, fail_file, progress
+from deployments.console import RUN_FAILED, CommandGroup, checked_plan, fail, fail_file, progress
 from deployments.plan_file import plan_path
 from models.plan import Plan
-from models.progress import ProgressError, parse_rows
+from models.progress import HEADER, ProgressError, parse_rows
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
-from tasks.progress import CHUNK, apply_rows, read_rows
+from tasks.progress import CHUNK, apply_rows
+from tasks.sheets import read_table
 from tasks.status import status as status_data
 from tasks.store import load_campaign, sync_plan, today_in
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
+app = typer.Typer(cls=CommandGroup, no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
 plan_app = typer.Typer(no_args_is_help=True, help="plan files")
 db_app = typer.Typer(no_args_is_help=True, help="the database")
 communities_app = typer.Typer(no_args_is_help=True, help="the community roster")
@@ -102,14 +103,20 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
     """Apply progress rows (complete / select / assess), all or nothing."""
     settings = Settings()
     plan = live_plan(settings)
+    now = datetime.now(UTC)
     try:
-        rows = parse_rows(read_rows(file), plan)
+        table = read_table(file, HEADER)
+        rows = parse_rows(table.rows, plan, today=today_in(plan, now))
+        with (
+            session_scope(settings.database_url) as session,
+            progress("record", len(rows) // CHUNK + 1, every=1) as step,
+        ):
+            count = apply_rows(
+                session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=str(file), advance=step
+            )
     except ProgressError as error:
         fail_file(file, error.problems)
-    with session_scope(settings.database_url) as session, progress("record", len(rows) // CHUNK + 1, every=1) as step:
-        now, source = datetime.now(UTC), str(file)
-        count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=source, advance=step)
-    typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
+    typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id} (read as {table.read_as})")
 
 
 @communities_app.command("import")
@@ -121,7 +128,7 @@ def communities_import(file: Annotated[Path, typer.Argument(help="roster .csv or
     settings = Settings()
     plan = live_plan(settings)
     try:
-        roster = parse_roster(read_rows(file, ROSTER_HEADER))
+        roster = parse_roster(read_table(file, ROSTER_HEADER).rows)
     except ProgressError as error:
         fail_file(file, error.problems)
     updated = with_roster(plan, roster)

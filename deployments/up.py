@@ -17,8 +17,7 @@ from deployments.approvals import start_approval
 from deployments.desk_server import start_desk
 from models import tables
 from models.plan import Plan
-from models.plan_rules import rebase
-from models.rehearsal import current_phase, rehearsal_notes, rehearsal_shift
+from models.rehearsal import current_phase, rebase, rehearsal_notes, rehearsal_shift
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
 from tasks.store import sync_plan, today_in

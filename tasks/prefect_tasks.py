@@ -87,8 +87,9 @@ def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
 def record_rows(campaign_id: str, raw: list[tuple[int, dict[str, str]]], actor: str) -> int:
     """Check and store progress rows from the UI form: all or none (ProgressError names the bad rows)."""
     with open_campaign(campaign_id) as (session, plan, _settings):
-        rows = parse_rows(raw, plan)
-        return apply_rows(session, campaign_id, rows, actor=actor, now=datetime.now(UTC), source="prefect-ui")
+        now = datetime.now(UTC)
+        rows = parse_rows(raw, plan, today=today_in(plan, now))
+        return apply_rows(session, campaign_id, rows, actor=actor, now=now, source="prefect-ui")
 
 
 @task(name="compose-report")
