@@ -23,6 +23,8 @@ def show_status(plan: Plan, data: dict[str, Any]) -> None:
     if data["overdue"]:
         console.print(_overdue(data["overdue"]))
     console.print(_matrix(plan, data["standards"]))
+    if data["undeliverable"]:
+        console.print(_dead_letters(data["undeliverable"]))
 
 
 def _targets(targets: list[dict[str, Any]]) -> Table:
@@ -44,4 +46,11 @@ def _matrix(plan: Plan, matrix: dict[str, dict[str, str]]) -> Table:
     names = {c.id: c.name for c in plan.communities}
     for community, marks in matrix.items():
         table.add_row(names[community], *[MARKS[marks[str(s.id)]] for s in plan.standards])
+    return table
+
+
+def _dead_letters(rows: list[dict[str, Any]]) -> Table:
+    table = Table("日期", "收件人", "Message-ID", "原因", title="无法投递的邮件（greencomm resend 重发）")
+    for row in rows:
+        table.add_row(row["day"], row["to"], row["message_id"], row["error"])
     return table

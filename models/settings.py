@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout: float = 30.0
     smtp_concurrency: int = 4
+    smtp_budget: float = 120.0  # seconds a run may spend delivering; what is left waits for the next run
+    smtp_give_up_after: int = 5  # runs that each failed for now (4xx) before an e-mail becomes a dead letter
     delivery_retry_delays: list[float] = [5.0, 30.0]  # seconds between the deliver task's retries
     mail_from: str = "greencomm@localhost"
     var_dir: Path = Path("var")

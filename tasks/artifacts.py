@@ -46,6 +46,18 @@ def publish(campaign_id: str, phase_id: str, day: date, summary: dict[str, Any])
         key=f"{key}-overdue",
         description="逾期事项（按责任单位）",
     )
+    create_table_artifact(dead_letter_table(data["undeliverable"]), key=f"{key}-undeliverable", description=DEAD)
+
+
+DEAD = "无法投递的邮件（greencomm resend 重发）"
+
+
+def dead_letter_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dead letters as a table (the deliver task republishes it when a run gives an e-mail up)."""
+    return [
+        {"日期": r["day"], "阶段": r["phase"], "收件人": r["to"], "Message-ID": r["message_id"], "原因": r["error"]}
+        for r in rows
+    ] or [{"说明": "没有无法投递的邮件"}]
 
 
 def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[dict[str, Any]]:
@@ -115,6 +127,8 @@ def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, An
         f"- 本次新通知 **{summary['notices']}** 条，生成邮件 **{summary['emails']}** 封",
         f"- 全部任务 {counts['total']} 项：已完成 {counts['completed']}，未完成 {counts['open']}，"
         f"逾期 {len(data['overdue'])}",
+        f"- 无法投递的邮件 **{len(data['undeliverable'])}** 封"
+        + ("（见“无法投递的邮件”表）" if data["undeliverable"] else ""),
         "",
         "| 目标 | 截止 | 要求 | 达成 | 结果 |",
         "| --- | --- | --- | --- | --- |",

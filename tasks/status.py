@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from models import tables
 from models.plan import Item, Plan
 from models.rules import is_met, labels_of, latest_marks
+from tasks.delivery import dead_letter_rows
 from tasks.report import targets_report
 from tasks.work import assessment_marks
 
@@ -74,4 +75,5 @@ def status(session: Session, plan: Plan, day: date) -> dict[str, Any]:
         "overdue": overdue_items(session, plan, day),
         "targets": targets_report(session, plan, day),
         "standards": standards_matrix(session, plan, day),
+        "undeliverable": dead_letter_rows(session, plan.campaign.id),
     }
