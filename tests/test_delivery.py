@@ -192,3 +192,44 @@ def test_a_data_timeout_is_resent_next_run_with_the_same_message_id(sqlite_url: 
     assert deliver(sqlite_url, plan, config_for(sink)).sent == 3
     ids = sorted(row.message_id for row in outbox(sqlite_url))
     assert sorted(set(sink.ids())) == ids  # twice at most, never under another Message-ID
+
+
+# --- simulate -----------------------------------------------------------------------------------------
+
+
+def simulate(tmp_path: Path, server: FaultySink, first: str = "2022-01-10", last: str = "2022-01-12") -> Any:
+    from typer.testing import CliRunner
+
+    from deployments.cli import app
+    from tests.conftest import SMALL_PLAN
+
+    address = f"{server.host}:{server.port}"
+    args = ["simulate", str(SMALL_PLAN), "--from", first, "--to", last, "--smtp", address]
+    return CliRunner().invoke(app, [*args, "--report", str(tmp_path / "report.json")])
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_simulate_logs_in_with_the_configured_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENCOMM_SMTP_USERNAME", "greencomm")
+    monkeypatch.setenv("GREENCOMM_SMTP_PASSWORD", "pw-for-simulate")
+    monkeypatch.setenv("GREENCOMM_SMTP_TIMEOUT", "5")
+    with FaultySink(tmp_path / "mail", login=("greencomm", "pw-for-simulate")) as server:
+        result = simulate(tmp_path, server)
+    assert result.exit_code == 0, result.stderr
+    assert server.messages and set(server.logins) == {"greencomm"}
+
+
+def test_simulate_exits_0_when_transient_faults_were_overcome(tmp_path: Path) -> None:
+    with FaultySink(tmp_path / "mail") as server:
+        server.refusals[C1] = ["451 4.3.0 try later"] * 3  # the whole first run's tries: sent the day after
+        result = simulate(tmp_path, server, "2022-01-11", "2022-01-12")
+    assert result.exit_code == 0, result.stderr
+    assert C1 in [m["To"].addresses[0].addr_spec for m in server.messages]
+
+
+def test_simulate_exits_1_for_what_is_finally_undeliverable(tmp_path: Path) -> None:
+    with FaultySink(tmp_path / "mail") as server:
+        server.refusals[C1] = ["550 5.1.1 no such user"] * 50
+        result = simulate(tmp_path, server, "2022-01-11", "2022-01-12")
+    assert result.exit_code == 1
+    assert "1 e-mail(s) undelivered at the end" in result.stderr and f"{C1}: undeliverable" in result.stderr
