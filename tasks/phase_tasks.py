@@ -100,7 +100,8 @@ async def deliver(campaign_id: str, phase_id: str) -> Delivery:
         await acreate_table_artifact(
             dead_letter_table(rows), key=f"{artifact_key(campaign_id, phase_id)}-undeliverable", description=DEAD
         )
-    if result.failed and run.deadline > time.monotonic():
+    retries_left = task_run.run_count <= len(settings.delivery_retry_delays)
+    if result.failed and run.deadline > time.monotonic() and retries_left:
         raise RuntimeError(f"{len(result.failed)} e-mail(s) undelivered: " + "; ".join(result.failed[:5]))
     _RUNS.pop(str(task_run.id), None)
     problems = [f"{len(run.dead)} e-mail(s) undeliverable (dead letters): " + "; ".join(run.dead[:5])] * bool(run.dead)
