@@ -177,6 +177,30 @@ def simulate(
 
 
 @app.command()
+def resend(
+    message_ids: Annotated[list[str] | None, typer.Argument(help="Message-IDs of dead letters")] = None,
+    every: Annotated[bool, typer.Option("--all", help="every dead letter of the campaign")] = False,
+) -> None:
+    """Put dead letters back in the outbox, same Message-ID; the next run of their phase sends them."""
+    from tasks.delivery import dead_letters
+    from tasks.delivery import resend as resend_rows
+
+    if bool(message_ids) == every:
+        fail(["resend: give MESSAGE-ID… or --all (one of them)"])
+    wanted = None if every else [m if m.startswith("<") else f"<{m.strip()}>" for m in message_ids or []]
+    settings = Settings()
+    plan = live_plan(settings)
+    with session_scope(settings.database_url) as session:
+        known = {row.message_id for row in dead_letters(session, plan.campaign.id)}
+        if unknown := [m for m in wanted or [] if m not in known]:
+            fail([f"MESSAGE-ID: {m} is not an undeliverable e-mail of {plan.campaign.id}" for m in unknown])
+        rows = resend_rows(session, plan.campaign.id, wanted)
+    for row in rows:
+        typer.echo(f"{row.message_id} {row.recipient}: pending again, sent by the next {row.phase_id} run")
+    typer.echo(f"{len(rows)} e-mail(s) back in the outbox", err=True)
+
+
+@app.command()
 def up(
     file: Annotated[Path | None, typer.Argument(help="plan YAML (default: GREENCOMM_PLAN)")] = None,
     rebase: Annotated[str | None, typer.Option("--rebase", help="DATE, today, or auto (shift a past plan)")] = None,

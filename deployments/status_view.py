@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from models.plan import Plan
-from models.standing import Answer, Mark3, Overdue, Standing, TargetLine
+from models.standing import Answer, DeadLetter, Mark3, Overdue, Standing, TargetLine
 
 MARKS = {"met": "[green]✓[/]", "unmet": "[red]✗[/]", "none": "[dim]·[/]"}
 
@@ -24,6 +24,8 @@ def show_status(plan: Plan, data: Standing) -> None:
     if data.answers:
         console.print(_answers(data.answers))
     console.print(_matrix(plan, data.standards))
+    if data.undeliverable:
+        console.print(_dead_letters(data.undeliverable))
 
 
 def _targets(targets: list[TargetLine]) -> Table:
@@ -52,4 +54,11 @@ def _matrix(plan: Plan, matrix: dict[str, dict[str, Mark3]]) -> Table:
     names = {c.id: c.name for c in plan.communities}
     for community, marks in matrix.items():
         table.add_row(names[community], *[MARKS[marks[str(s.id)]] for s in plan.standards])
+    return table
+
+
+def _dead_letters(rows: list[DeadLetter]) -> Table:
+    table = Table("日期", "收件人", "Message-ID", "原因", title="无法投递的邮件（greencomm resend 重发）")
+    for row in rows:
+        table.add_row(str(row.day), row.to, row.message_id, row.error)
     return table

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout: Annotated[float, Field(gt=0)] = 30.0
     smtp_concurrency: Annotated[int, Field(ge=1)] = 4
+    smtp_budget: Annotated[float, Field(gt=0)] = 120.0  # seconds a run may spend delivering; the rest waits
+    smtp_give_up_after: Annotated[int, Field(ge=1)] = 5  # runs failing for now (4xx) before a dead letter
     mail_from: str = "greencomm@localhost"
     var_dir: Path = Path("var")
     prefect_host: str = "127.0.0.1"

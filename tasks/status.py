@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 from models import standing, tables
 from models.answers import answers, with_answers
 from models.plan import Plan
-from models.standing import Standing
+from models.standing import Standing, dead_letter
+from tasks.delivery import dead_letters
 from tasks.desk_actions import campaign_answers
 from tasks.report import target_lines
 from tasks.work import assessment_marks
@@ -26,5 +27,6 @@ def status(session: Session, plan: Plan, day: date) -> Standing:
         overdue=with_answers(standing.overdue(plan, rows, day), found),
         targets=target_lines(session, plan, day),
         standards=standing.standards_matrix(plan, assessment_marks(session, plan.campaign.id), day),
+        undeliverable=[dead_letter(row) for row in dead_letters(session, plan.campaign.id)],
         answers=found,
     )
