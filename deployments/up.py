@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import typer
 
-from deployments.approvals import start_approval
+from deployments.approvals import reopen_waiting, start_approval
 from deployments.desk_server import start_desk
 from models import tables
 from models.plan import Plan
@@ -110,6 +110,7 @@ def serve_all(settings: Settings, plan: Plan) -> None:
     served = deployments(plan)
     for deployment in served:
         deployment.apply()
+    reopen_waiting(settings)  # approval runs do not outlive the process that paused them
     phase = current_phase(plan, today_in(plan, datetime.now(UTC)))
     run_deployment(f"{phase}-phase/{plan.campaign.id}", timeout=0)
     ui = settings.api_url.removesuffix("/api")

@@ -109,6 +109,11 @@ def decide(
     raise LookupError(f"no {kind} {request_id}")
 
 
+def waiting_requests(session: Session) -> list[Filed]:
+    """Every claim and extension request still waiting for a decision, in every campaign (interim: none yet)."""
+    return []
+
+
 def audit_request(session: Session, plan: Plan, kind: Kind, request_id: int, action: str, *, now: datetime) -> None:
     record_audit(session, plan.campaign.id, actor="desk", action=action, detail={kind: request_id}, now=now)
 
