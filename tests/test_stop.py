@@ -27,10 +27,12 @@ from tasks.mailsink import free_port
 from tests.upkit import clean_environment, output_tail, port_open, start_up, stop
 
 READY_SECONDS = 240  # a busy 2-core machine can take minutes to start a Prefect server
-READY_LINE = "Prefect UI:"
-# (how, when): "ready" stops as soon as up says it serves (the first phase run scheduled or starting),
-# "running" once a phase run is Running, so the run must drain.
-CYCLES = [(how, "running" if i % 3 == 0 else "ready") for i in range(10) for how in ("SIGINT", "SIGTERM")]
+# (how, when): "starting" stops while up still starts (database, runner loading, server check), "ready" as soon
+# as up says it serves (the first phase run scheduled or starting), "running" once a phase run is Running, so
+# the run must drain.
+WHEN = ["running", "starting", "ready"]
+CYCLES = [(how, WHEN[i % 3]) for i in range(10) for how in ("SIGINT", "SIGTERM")]
+LINES = {"starting": "SMTP sink:", "ready": "Prefect UI:", "running": "Prefect UI:"}
 
 
 def free_ports(count: int) -> list[int]:
@@ -40,13 +42,13 @@ def free_ports(count: int) -> list[int]:
     return sorted(ports)
 
 
-def wait_for_line(log: Path, start: int, up: subprocess.Popen[bytes], var_dir: Path) -> None:
-    """Until up's output (from byte `start` on) has the line it prints once it serves."""
+def wait_for_line(log: Path, start: int, up: subprocess.Popen[bytes], var_dir: Path, line: str) -> None:
+    """Until up's output (from byte `start` on) has `line`."""
     deadline = time.monotonic() + READY_SECONDS
-    while READY_LINE not in log.read_bytes()[start:].decode(errors="replace"):
+    while line not in log.read_bytes()[start:].decode(errors="replace"):
         if up.poll() is not None or time.monotonic() > deadline:
             stop(up, var_dir)
-            pytest.fail(f"`greencomm up` did not serve (exit {up.returncode})\n{output_tail(log, var_dir)}")
+            pytest.fail(f"`greencomm up` printed no {line!r} (exit {up.returncode})\n{output_tail(log, var_dir)}")
         time.sleep(0.1)
 
 
@@ -78,7 +80,7 @@ def stop_cycle(
     up: subprocess.Popen[bytes], log: Path, start: int, var_dir: Path, api: str, when: str, how: str
 ) -> None:
     """One start already made: wait for `when`, signal with `how`, check everything stopped cleanly."""
-    wait_for_line(log, start, up, var_dir)
+    wait_for_line(log, start, up, var_dir, LINES[when])
     in_flight = wait_running(api) if when == "running" else None
     problems = stop(up, var_dir, how)
     output = log.read_bytes()[start:].decode(errors="replace")
