@@ -170,9 +170,8 @@ def run_up(settings: Settings, plan: Plan, option: str | None, external_server: 
             _wait_healthy(settings.api_url, None, Path("-"), stopping)
         elif not stopping.is_set():
             start_server(settings, server, stopping)
-        if stopping.is_set():
-            return
-        hand_over(runner, live)
+        if not stopping.is_set():
+            hand_over(runner, live)
         while not stopping.wait(1):
             if runner.poll() is not None:
                 raise RuntimeError(f"the runner exited ({runner.returncode}); see the lines above")
