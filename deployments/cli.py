@@ -204,6 +204,9 @@ def resend(
 def up(
     file: Annotated[Path | None, typer.Argument(help="plan YAML (default: GREENCOMM_PLAN)")] = None,
     rebase: Annotated[str | None, typer.Option("--rebase", help="DATE, today, or auto (shift a past plan)")] = None,
+    external_server: Annotated[
+        bool, typer.Option("--external-server", help="use the Prefect server already at GREENCOMM_PREFECT_HOST:PORT")
+    ] = False,
 ) -> None:
     """The main job: database, local Prefect server and UI, SMTP sink, served deployments."""
     from deployments.desk_server import desk_exposure_problem
@@ -218,7 +221,7 @@ def up(
         fail(problems)
     use_prefect_environment(settings)
     try:
-        run_up(settings, plan, rebase)
+        run_up(settings, plan, rebase, external_server)
     except (RuntimeError, OSError) as error:  # a port in use, a server that would not start
         fail([f"up: {error}"], RUN_FAILED)
 
