@@ -120,16 +120,22 @@ def live_plan(settings: Settings) -> Plan:
 
 @app.command()
 def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xlsx")]) -> None:
-    """Apply progress rows (complete / select / assess), all or nothing."""
+    """Apply progress rows (complete / select / assess / claim / confirm / reject / extend), all or nothing."""
     settings = Settings()
     plan = live_plan(settings)
     try:
         rows = parse_rows(read_rows(file), plan)
     except ProgressError as error:
         fail_file(file, error.problems)
-    with session_scope(settings.database_url) as session, progress("record", len(rows) // CHUNK + 1, every=1) as step:
-        now, source = datetime.now(UTC), str(file)
-        count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=source, advance=step)
+    try:
+        with (
+            session_scope(settings.database_url) as session,
+            progress("record", len(rows) // CHUNK + 1, every=1) as step,
+        ):
+            now, source = datetime.now(UTC), str(file)
+            count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=source, advance=step)
+    except ProgressError as error:  # claims and extensions checked against the assignments: nothing kept
+        fail_file(file, error.problems)
     typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
 
 

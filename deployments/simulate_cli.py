@@ -41,15 +41,18 @@ def simulate_command(
     with ExitStack() as stack:
         config = _delivery(stack, sink, smtp)
         with progress("simulate", (end - start).days + 1) as advance:
-            result = run_simulation(
-                plan,
-                start,
-                end,
-                rows,
-                smtp=config,
-                mail_from=settings.mail_from,
-                on_day=lambda day: advance(day.isoformat()),
-            )
+            try:
+                result = run_simulation(
+                    plan,
+                    start,
+                    end,
+                    rows,
+                    smtp=config,
+                    mail_from=settings.mail_from,
+                    on_day=lambda day: advance(day.isoformat()),
+                )
+            except ProgressError as error:  # a claim or extension the assignments refuse on its day
+                fail([f"{events}: {line}" for line in error.problems])
     text = json.dumps(result.report, ensure_ascii=False, indent=1)
     if report:
         report.write_text(text + "\n", encoding="utf-8")

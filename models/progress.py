@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from models.plan import Plan
+from models.plan import Item, Plan
 
 HEADER = ("date", "action", "assignee", "target", "value")
-Action = Literal["complete", "select", "assess"]
+Action = Literal["complete", "select", "assess", "claim", "confirm", "reject", "extend"]
+DECISIONS = ("claim", "confirm", "reject", "extend")  # rows applied one by one against the assignments
 
 
 class ProgressError(Exception):
@@ -69,10 +70,18 @@ def _row_problems(raw: dict[str, str], plan: Plan) -> Iterator[str]:
     offices = {o.id for o in plan.offices}
     if not ((kind == "community" and ref in communities) or (kind == "office" and ref in offices)):
         yield f"assignee: {text['assignee']!r} is not community:<id> or office:<id> of this plan"
-    checks = {"complete": _complete_problems, "select": _select_problems, "assess": _assess_problems}
+    checks = {
+        "complete": _complete_problems,
+        "select": _select_problems,
+        "assess": _assess_problems,
+        "claim": _complete_problems,
+        "confirm": _complete_problems,
+        "reject": _complete_problems,
+        "extend": _extend_problems,
+    }
     check = checks.get(text["action"])
     if check is None:
-        yield f"action: {text['action']!r} is not one of complete, select, assess"
+        yield f"action: {text['action']!r} is not one of {', '.join(checks)}"
     else:
         yield from check(text, kind, plan)
 
@@ -84,10 +93,27 @@ def _complete_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[
         yield f"target: no item {text['target']!r} in the plan"
     elif item.kind != "task":
         yield f"target: {item.id!r} is a {item.kind} item: it completes by itself (assess / select rows)"
-    elif item.owner.startswith("office:") and text["assignee"] != item.owner:
+    else:
+        yield from _owner_problems(item, text, kind)
+
+
+def _owner_problems(item: Item, text: dict[str, str], kind: str) -> Iterator[str]:
+    if item.owner.startswith("office:") and text["assignee"] != item.owner:
         yield f"assignee: {item.id!r} belongs to {item.owner}, not {text['assignee']}"
     elif not item.owner.startswith("office:") and kind != "community":
         yield f"assignee: {item.id!r} belongs to communities, not {text['assignee']}"
+
+
+def _extend_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[str]:
+    item = next((i for _, i in plan.items() if i.id == text["target"]), None)
+    if item is None:
+        yield f"target: no item {text['target']!r} in the plan"
+    else:
+        yield from _owner_problems(item, text, kind)
+    try:
+        date.fromisoformat(text["value"])
+    except ValueError:
+        yield f"value: the new due day {text['value']!r} is not a date (YYYY-MM-DD)"
 
 
 def _select_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[str]:
