@@ -39,7 +39,9 @@ class ProgressEntry(BaseModel):
     assignee: str = Field(title="责任单位", description="community:<社区id> 或 office:<科室id>，如 community:c01")
     target: str = Field(
         title="对象",
-        description="complete、claim、confirm、reject、extend: 事项id；select: 名单id（pilot/creation）；assess: 标准编号",
+        description=(
+            "complete、claim、confirm、reject、extend: 事项id；select: 名单id（pilot/creation）；assess: 标准编号"
+        ),
     )
     value: str = Field(
         default="",

@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from models.digest import build_digests
 from models.mail import Digest
 from models.plan import Plan
 from tasks.escalate import escalate
-from tasks.outbox import Delivery, build_digests, claim, compose, notice_facts, send_claimed, settle
+from tasks.outbox import Delivery, claim, compose, notice_facts, send_claimed, settle
 from tasks.smtp import SmtpConfig
 from tasks.work import assign, check_completion
 

@@ -214,6 +214,16 @@ def target_result(plan: Plan, target: Target, inputs: TargetInputs, day: date) -
     return TargetResult(target.id, target.by, required_count(target.min_share, len(plan.communities)), achieved)
 
 
+def target_shortfall(plan: Plan, target: Target, inputs: TargetInputs, day: date) -> list[str]:
+    """Communities on the target's list on `day` that have not completed every standards item by then."""
+    members = members_on(plan, inputs.members, target.list_id, day)
+    done: dict[str, bool] = defaultdict(lambda: True)
+    for row in inputs.standards_work:
+        if row.assigned_on <= day:
+            done[row.assignee.partition(":")[2]] &= row.completed_on is not None and row.completed_on <= day
+    return [c.id for c in plan.communities if c.id in members and not done[c.id]]
+
+
 def evaluate_target(session: Session, plan: Plan, target: Target, day: date | None = None) -> TargetResult:
     """The target on its `by` day, or on `day`."""
     return target_result(plan, target, target_inputs(session, plan), day or target.by)

@@ -216,4 +216,5 @@ def test_runs_missed_for_days_catch_up_with_only_the_highest_stage(plan: Plan, s
             for n in notices_report(session, plan.campaign.id)
             if n["item"] == "pilot.plan" and n["assignee"] == "community:c1"
         ]
-    assert sent == [("assigned", 0), ("overdue-3", 0)]  # 交办 on 01-04, then 5 working days late: top stage once  # 5 working days late: the top stage once, no burst of 1 and 2
+    # 交办 on 01-04; then 5 working days late: the top stage once, no burst of 1 and 2
+    assert sent == [("assigned", 0), ("overdue-3", 0)]
