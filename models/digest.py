@@ -202,7 +202,8 @@ def _target_line(
             )
         )
     basis = str(getattr(target, "basis", "") or "")
-    rows.append(("依据", f"{citation(plan)}：“{basis}”" if basis else citation(plan)))
+    where = citation(plan) + str(getattr(target, "section", "") or "")
+    rows.append(("依据", f"{where}：“{basis}”" if basis else where))
     return NoticeLine(
         target.id, name, "全街道", notice.stage, 0, "escalated", target.by, 0,
         stage_label(plan.escalation, notice.stage), text, tuple(rows), ROLE_NAMES[role],

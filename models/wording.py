@@ -113,7 +113,8 @@ class Facts:
 def lead(f: Facts) -> str:
     """The one sentence that tells this reader what the notice asks of them."""
     due = cn_date(f.due) if f.due else "（未设定）"
-    late = f"应于{due}前完成，现已逾期{f.overdue_days}个工作日"
+    repeat = f"（第{f.cycle + 1}次{f.stage_label}）" if f.cycle else ""
+    late = f"应于{due}前完成，现已逾期{f.overdue_days}个工作日{repeat}"
     if f.role == "assignee":
         return _to_assignee(f, due, late)
     if f.stage == "assigned":
@@ -154,8 +155,7 @@ def _to_assignee(f: Facts, due: str, late: str) -> str:
         days = int(f.stage.removeprefix("remind-"))
         left = f"距完成时限还有{days}个工作日" if days else "今日为完成时限"
         return f"此项工作应于{due}前完成，{left}，请抓紧办理，按时办结。"
-    repeat = f"（第{f.cycle + 1}次{f.stage_label}）" if f.cycle else ""
-    return f"此项工作{late}{repeat}，请抓紧办理，尽快办结。"
+    return f"此项工作{late}，请抓紧办理，尽快办结。"
 
 
 def due_rows(item: Item, due: date | None) -> list[tuple[str, str]]:
