@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from models import tables
 from models.digest import NoticeFacts, build_digests
 from models.mail import render_digest
-from models.plan import Plan
+from models.plan import Plan, Recipient
 from models.rules import TargetResult, addressee, item_supervisors, recipients, required_count
 from models.wording import Gap
 
@@ -51,7 +51,11 @@ CASES = (
     Case("pilot-target", "pilot-2021", None, "target-missed", D("2022-02-07")),
 )  # fmt: skip
 
-GAPS = {"c01": [(3, "unmet"), (12, "0.22")], "c02": [(5, None), (12, "0.25")], "c04": [(16, "unmet")]}
+GAPS: dict[str, list[tuple[int, str | None]]] = {
+    "c01": [(3, "unmet"), (12, "0.22")],
+    "c02": [(5, None), (12, "0.25")],
+    "c04": [(16, "unmet")],
+}
 
 
 def facts(plan: Plan, case: Case) -> NoticeFacts:
@@ -70,7 +74,7 @@ def facts(plan: Plan, case: Case) -> NoticeFacts:
 
 def notice(plan: Plan, case: Case) -> tables.Notice:
     if case.stage == "target-missed":
-        people = recipients(plan, ["leading_group_office", "leader"], None, [])
+        people = recipients(plan, ("leading_group_office", "leader"), None, [])
         key = f"t{case.item}/target-missed/0"
     else:
         item = next(i for _, i in plan.items() if i.id == case.item)
@@ -97,7 +101,7 @@ def notice(plan: Plan, case: Case) -> tables.Notice:
     )
 
 
-def _notify(plan: Plan, stage: str) -> list[str]:
+def _notify(plan: Plan, stage: str) -> list[Recipient]:
     kind, _, number = stage.partition("-")
     if stage in ("assigned", "extended"):
         return ["assignee"]

@@ -134,5 +134,5 @@ def test_bad_claims_and_extensions_are_refused_naming_the_row(plan: Plan, rows: 
 
 
 def test_a_claim_on_a_standards_item_is_refused_when_read(plan: Plan) -> None:
-    with pytest.raises(ProgressError, match="row 2: target: 'pilot.meet' is a standards item"):
+    with pytest.raises(ProgressError, match=r"row 2: target: 'pilot\.meet' is a standards item"):
         simulate(plan, "2022-01-04", "2022-01-05", "2022-01-05,claim,community:c1,pilot.meet,")
