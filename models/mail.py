@@ -27,6 +27,15 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
 )
 
+
+def cn_date(value: date | str) -> str:
+    """2022年1月31日, from a date or an ISO text (the templates' `cn_date` filter)."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+TEMPLATES.filters["cn_date"] = cn_date
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -121,15 +130,11 @@ def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
     return message
 
 
-def cn_day(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def subject(digest: Digest) -> str:
     """【报组长】campaign：counts（day）— one line, named after the most pressing notice."""
     top = most_pressing(digest.notices)
     word = top.stage_label if top else LEVELS["remind"].label
-    return one_line(f"【{word}】{digest.campaign_name}：{summary(digest)}（{cn_day(digest.day)}）")
+    return one_line(f"【{word}】{digest.campaign_name}：{summary(digest)}（{cn_date(digest.day)}）")
 
 
 def most_pressing(notices: tuple[NoticeLine, ...]) -> NoticeLine | None:
@@ -184,6 +189,6 @@ def _context(digest: Digest) -> dict[str, object]:
         "subject": subject(digest),
         "summary": summary(digest),
         "groups": groups,
-        "today": cn_day(digest.day),
+        "today": cn_date(digest.day),
         "numbers": "一二三四五六七八九十",
     }

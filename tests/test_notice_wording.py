@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -71,3 +72,23 @@ def test_no_notice_carries_an_identifier_an_english_word_or_an_iso_date(
     for role, message in rendered(seed, case).items():
         for part in (str(message["Subject"]), text_of(message, "plain"), text_of(message, "html")):
             assert problems(seed, part) == [], (role, part)
+
+
+def test_the_weekly_report_follows_the_same_rules(seed: Plan, tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from tasks.db import session_scope, upgrade
+    from tasks.day_run import run_day
+    from tasks.store import sync_plan
+    from tasks.weekly import report_message
+
+    url = f"sqlite:///{tmp_path / 'weekly.db'}"
+    upgrade(url)
+    with session_scope(url) as session:
+        sync_plan(session, seed, actor="test", now=datetime.now(UTC))
+        run_day(session, seed, "pilot", date(2022, 1, 10), mail_from="notices@qingyang.example")
+        message = report_message(session, seed, date(2022, 1, 10), mail_from="notices@qingyang.example")
+    assert message["Subject"] == "【周报】青阳街道绿色社区创建行动（截至2022年1月10日）"
+    for part in (str(message["Subject"]), text_of(message, "plain"), text_of(message, "html")):
+        assert problems(seed, part) == [], part
+    assert "2021年创建目标" in text_of(message, "plain")
