@@ -77,8 +77,8 @@ def test_no_notice_carries_an_identifier_an_english_word_or_an_iso_date(
 def test_the_weekly_report_follows_the_same_rules(seed: Plan, tmp_path: Path) -> None:
     from datetime import UTC, date, datetime
 
-    from tasks.db import session_scope, upgrade
     from tasks.day_run import run_day
+    from tasks.db import session_scope, upgrade
     from tasks.store import sync_plan
     from tasks.weekly import report_message
 
