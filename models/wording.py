@@ -53,7 +53,7 @@ def salutation(name: str, title: str | None, given: str | None) -> str:
         for word in TITLE_WORDS:
             if first.endswith(word):
                 return name + word
-    if name.endswith(("联络员", "联系人", "负责人")):
+    if name.endswith(("联络员", "联系人", "负责人", *TITLE_WORDS)):  # a role name standing in for a person
         return name
     return f"{name}同志"
 
