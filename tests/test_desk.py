@@ -117,7 +117,14 @@ def test_a_claim_and_an_extension_request_start_their_approvals(desk: Desk) -> N
     links = desk.links(a, "c1@t.example")
     assert "办结申报已提交" in post(desk, links["claim"], note="方案已印发").text
     assert "延期申请已提交" in post(desk, links["extend"], new_due="2022-01-21", reason="春节").text
-    assert [f.kind for f in desk.started] == ["claim", "extension"]
+    again = post(desk, links["claim"], note="方案已印发")
+    assert "办结申报已提交" in again.text and "待督办科室审核" in again.text  # the same request, shown as waiting
+    post(desk, links["extend"], new_due="2022-01-28", reason="再次")
+    assert [(f.kind, f.by) for f in desk.started] == [("claim", "c1@t.example"), ("extension", "c1@t.example")]
+    with session_scope(desk.settings.database_url) as session:
+        assert len(session.exec(select(tables.Claim)).all()) == 1
+        [extension] = session.exec(select(tables.Extension)).all()
+        assert (extension.status, extension.new_due, extension.reason) == ("requested", date(2022, 1, 21), "春节")
 
 
 @pytest.mark.parametrize(
