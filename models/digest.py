@@ -145,6 +145,8 @@ def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str
         lead(f),
         _details(plan, item, f, facts.unmet.get(assignee.partition(":")[2], [])),
         ROLE_NAMES[role],
+        assignment_id=notice.assignment_id,
+        role=role,
     )
 
 

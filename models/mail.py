@@ -63,6 +63,9 @@ class NoticeLine:
     lead: str
     details: tuple[tuple[str, str], ...]
     reason: str  # the reader's role, in words
+    assignment_id: int | None = None  # never rendered; the desk's links point at it
+    role: str = ""  # the reader's role for this line (assignee, supervisors, …); never rendered
+    links: tuple[tuple[str, str], ...] = ()  # (签收 / 申报办结 / 申请延期, URL) when the desk is configured
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Digest:
     sender: str = ""
     citation: str = ""
     reply_to: str | None = None
+    mine_link: str = ""  # the reader's 我的事项 page, when the desk is configured
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
 from models.targets import target_result, target_shortfall
 from models.wording import Gap
+from tasks.desk_links import linked
 from tasks.escalate import target_inputs
 from tasks.work import assessment_marks, insert_ignoring_duplicates
 
@@ -45,7 +46,7 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
         return []
     fresh = select(tables.Notice).where(col(tables.Notice.id).in_(ids)).execution_options(populate_existing=True)
     notices = list(session.exec(fresh.order_by(col(tables.Notice.id))))
-    digests = build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day))
+    digests = linked(plan, build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day)))
     rows = []
     for d in digests:
         mine = [n for n in notices if d.recipient.email in n.recipients]

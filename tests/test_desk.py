@@ -240,3 +240,28 @@ def test_acknowledgements_show_in_status_and_its_overdue_lines(desk: Desk) -> No
         "社区三": "",
     }
     assert late.to_json()["answers"][0]["acknowledged"] == 2
+
+
+def test_each_line_the_reader_may_act_on_carries_working_links(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from email import message_from_bytes, policy
+
+    from tasks.day_run import run_day
+
+    monkeypatch.setenv("GREENCOMM_DESK_URL", BASE)
+    monkeypatch.setenv("GREENCOMM_SECRET_KEY", SECRET)
+    with session_scope(desk.settings.database_url) as session:
+        run_day(session, desk.plan, "pilot", DAY, mail_from="gc@t.example")
+        rows = session.exec(select(tables.Outbox)).all()
+        mail = {row.recipient: message_from_bytes(row.body, policy=policy.default) for row in rows}
+    html = mail["c1@t.example"].get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = mail["c1@t.example"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    links: dict[str, str] = {}
+    for url, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html[html.index("】制定方案") :]):
+        links.setdefault(label, url)  # the first of each: the links of this item's line
+    assert {"签收", "申报办结", "申请延期", "我的事项"} <= set(links)
+    assert links["签收"] in text and links["我的事项"] in text
+    page = desk.client.get(links["签收"].removeprefix(BASE))
+    assert page.status_code == 200 and "制定方案" in page.text and "社区一" in page.text
+    office = mail["lead.liaison@t.example"]  # the list owner's 交办: 签收 and 申请延期, no 申报办结 for a list item
+    office_html = office.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "申报办结</a>" not in office_html and "签收</a>" in office_html and "申请延期</a>" in office_html

@@ -1,0 +1,18 @@
+"""Links to the desk in the e-mails, when the desk is configured (GREENCOMM_DESK_URL, which `up` sets)."""
+
+from __future__ import annotations
+
+from models.desk_mail import with_links
+from models.mail import Digest
+from models.plan import Plan
+from models.settings import Settings
+from tasks.desk_secret import desk_secret
+
+
+def linked(plan: Plan, digests: list[Digest]) -> list[Digest]:
+    """The digests with their desk links, or as they are when no desk is configured."""
+    settings = Settings()
+    if not settings.desk_url:
+        return digests
+    secret = desk_secret(settings)
+    return [with_links(digest, plan, settings.desk_base, secret) for digest in digests]
