@@ -265,3 +265,18 @@ def test_each_line_the_reader_may_act_on_carries_working_links(desk: Desk, monke
     office = mail["lead.liaison@t.example"]  # the list owner's 交办: 签收 and 申请延期, no 申报办结 for a list item
     office_html = office.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "申报办结</a>" not in office_html and "签收</a>" in office_html and "申请延期</a>" in office_html
+
+
+def test_the_weekly_report_shows_acknowledgements_and_waiting_requests(desk: Desk) -> None:
+    from tasks.weekly import report_message
+
+    a = desk.assignment("pilot.plan", "community:c1")
+    post(desk, desk.links(a, "c1@t.example")["ack"])
+    post(desk, desk.links(a, "c1@t.example")["extend"], new_due="2022-01-21", reason="春节")
+    with session_scope(desk.settings.database_url) as session:
+        message = report_message(session, desk.plan, date(2022, 1, 18), mail_from="gc@t.example")
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    for body in (text, html):
+        assert "签收及待审核的办结申报、延期申请" in body
+        assert "已签收；申请延期至2022年1月21日，待审核" in body
