@@ -167,6 +167,7 @@ class NamedList(Node):
 
 class Target(Node):
     id: Ref
+    name: Name | None = None  # how officials call it (2021年试点社区达标); else described from its list and share
     list_id: Ref = Field(alias="list")
     min_share: Share
     by: date
