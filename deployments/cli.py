@@ -210,6 +210,26 @@ def trigger(
     raise typer.Exit(run_trigger(plan, phase, day, dry_run))
 
 
+@app.command()
+def export(
+    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """The campaign as a workbook for the city: targets, communities × standards, assignments, notices."""
+    from tasks.export import export_workbook
+
+    if file.suffix.lower() != ".xlsx":
+        fail([f"{file}: the export is an Excel workbook: name it FILE.xlsx"])
+    if not file.parent.is_dir():
+        fail([f"{file}: no folder {file.parent}"])
+    settings = Settings()
+    plan = live_plan(settings)
+    day = parse_day(as_of, plan, "--as-of")
+    with session_scope(settings.database_url) as session:
+        counts = export_workbook(session, plan, day, file)
+    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
+
+
 def main() -> None:
     """Entry point."""
     app(prog_name="greencomm")
