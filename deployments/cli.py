@@ -100,10 +100,12 @@ def live_plan(settings: Settings) -> Plan:
 @app.command()
 def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xlsx")]) -> None:
     """Apply progress rows (complete / select / assess), all or nothing."""
+    from tasks.workbook import is_assignee_workbook, read_workbook
+
     settings = Settings()
     plan = live_plan(settings)
     try:
-        rows = parse_rows(read_rows(file), plan)
+        rows = read_workbook(file, plan) if is_assignee_workbook(file) else parse_rows(read_rows(file), plan)
     except ProgressError as error:
         fail_file(file, error.problems)
     with session_scope(settings.database_url) as session, progress("record", len(rows) // CHUNK + 1, every=1) as step:
@@ -227,6 +229,30 @@ def export(
     day = parse_day(as_of, plan, "--as-of")
     with session_scope(settings.database_url) as session:
         counts = export_workbook(session, plan, day, file)
+    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
+
+
+@app.command()
+def workbook(
+    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
+    assignee: Annotated[str, typer.Option("--for", help="community:<id> or office:<id>")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """An office's or a community's own workbook to fill in: open items (and the standards); `record` reads it."""
+    from models.rules import labels_of
+    from tasks.workbook import make_workbook
+
+    if file.suffix.lower() != ".xlsx":
+        fail([f"{file}: the workbook is an Excel file: name it FILE.xlsx"])
+    if not file.parent.is_dir():
+        fail([f"{file}: no folder {file.parent}"])
+    settings = Settings()
+    plan = live_plan(settings)
+    if assignee not in labels_of(plan):
+        fail([f"--for: {assignee!r} is not community:<id> or office:<id> of {plan.campaign.id}"])
+    day = parse_day(as_of, plan, "--as-of")
+    with session_scope(settings.database_url) as session:
+        counts = make_workbook(session, plan, assignee, day, file)
     typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
 
 
