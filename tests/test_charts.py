@@ -7,7 +7,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pytest
+
+from models.circular import Circular, Tally, ranked
 from tasks.charts import CJK_FONT_FILES, cjk_family, render_png
+from tasks.circular import circular_chart, render
 from tasks.weekly import TargetSeries, chart_png
 
 
@@ -42,3 +46,45 @@ def test_without_the_cjk_font_the_same_labels_would_be_tofu() -> None:
 
     _, missing = glyph_warnings(lambda: render_png(draw, size=(3, 2), family=None))
     assert missing and "missing from font" in missing[0]
+
+
+def a_circular() -> Circular:
+    office = Tally("office:lead", "牵头办", 2, 1, 1, 3, 3)
+    idle = Tally("office:works", "工程办", 0, 0, 0, 0, 0)
+    community = Tally("community:c1", "社区一", 1, 1, 0, 0, 0)
+    return Circular(
+        "小测试",
+        "小测试工作领导小组办公室",
+        date(2022, 2, 7),
+        "2022年2月",
+        ranked([office, idle]),
+        ranked([community]),
+        [],
+        [],
+        [],
+        3,
+        2,
+        1,
+    )
+
+
+def test_the_circular_chart_renders_its_chinese_labels_without_missing_glyphs() -> None:
+    (png, legend), missing = glyph_warnings_pair(lambda: circular_chart(a_circular()))
+    assert png[:4] == b"\x89PNG" and legend == [] and missing == []
+
+
+def test_without_a_cjk_font_the_circular_numbers_its_bars_and_the_html_names_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("tasks.circular.cjk_family", lambda: None)
+    (_, legend), missing = glyph_warnings_pair(lambda: circular_chart(a_circular()))
+    assert missing == [] and legend == [("1", "牵头办"), ("2", "工程办"), ("3", "社区一")]
+    html = render(a_circular(), "circular.html.j2", legend)
+    assert "图中编号：1 牵头办；2 工程办；3 社区一" in html
+
+
+def glyph_warnings_pair(render: Callable[[], tuple[bytes, list[tuple[str, str]]]]) -> tuple[Any, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = render()
+    return result, [str(w.message) for w in caught if "Glyph" in str(w.message)]
