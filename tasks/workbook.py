@@ -173,9 +173,13 @@ def is_assignee_workbook(path: Path) -> bool:
     from openpyxl import load_workbook
 
     try:
-        return META_SHEET in load_workbook(path, read_only=True).sheetnames
+        book = load_workbook(path, read_only=True)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return False
+        return False  # read_rows then says what is wrong with the file
+    try:
+        return META_SHEET in book.sheetnames
+    finally:
+        book.close()
 
 
 def read_workbook(path: Path, plan: Plan) -> list[ProgressRow]:

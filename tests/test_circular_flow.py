@@ -66,3 +66,4 @@ def test_the_circular_is_published_as_a_markdown_artifact(campaign: str) -> None
 
     artifacts = asyncio.run(latest())
     assert artifacts and "2022年2月工作进展情况的通报" in str(artifacts[0].data)
+    assert LATIN_OR_ISO_DATE.search(str(artifacts[0].data)) is None
