@@ -98,8 +98,8 @@ def live_plan(settings: Settings) -> Plan:
 
 
 @app.command()
-def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xlsx")]) -> None:
-    """Apply progress rows (complete / select / assess), all or nothing."""
+def record(file: Annotated[Path, typer.Argument(help="progress rows (.csv, .xlsx) or a greencomm workbook")]) -> None:
+    """Apply progress rows (complete / select / assess), all or nothing; also an assignee's workbook."""
     from tasks.workbook import is_assignee_workbook, read_workbook
 
     settings = Settings()

@@ -88,6 +88,11 @@ def chart_png(series: list[TargetSeries]) -> bytes:
     return render_png(draw, size=(7, 3.2), family=family)
 
 
+def chart_legend(series: list[TargetSeries]) -> list[tuple[str, str]]:
+    """(number, name) of each line when the chart could not be labelled in Chinese; empty when it was."""
+    return [] if cjk_family() else [(str(n), s.name or s.id) for n, s in enumerate(series, start=1)]
+
+
 def _month_label(value: float, _position: int | None = None) -> str:
     from matplotlib.dates import num2date
 
@@ -134,6 +139,7 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
     """The weekly e-mail to the leading group office, with the chart as an inline image."""
     data = status(session, plan, day)
     director = plan.leading_group.office_director
+    series = target_series(session, plan, day)
     context = {
         "by_community": overdue_by_community(data.overdue),
         "titles": {i.id: i.label for _, i in plan.items()},
@@ -142,6 +148,7 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
         "data": data,
         "changes": changes_since(session, plan, day),
         "names": labels_of(plan),
+        "chart_legend": chart_legend(series),
     }
     message = EmailMessage()
     message["Subject"] = f"【周报】{plan.campaign.name} · 截至 {day}"
@@ -153,7 +160,7 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
     message.add_alternative(TEMPLATES.get_template("weekly.html.j2").render(**context), subtype="html")
     html = message.get_body(("html",))
     assert isinstance(html, EmailMessage)
-    html.add_related(chart_png(target_series(session, plan, day)), maintype="image", subtype="png", cid="<chart>")
+    html.add_related(chart_png(series), maintype="image", subtype="png", cid="<chart>")
     return message
 
 

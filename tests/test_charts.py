@@ -88,3 +88,14 @@ def glyph_warnings_pair(render: Callable[[], tuple[bytes, list[tuple[str, str]]]
         warnings.simplefilter("always")
         result = render()
     return result, [str(w.message) for w in caught if "Glyph" in str(w.message)]
+
+
+def test_without_a_cjk_font_the_weekly_chart_numbers_its_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks import weekly
+
+    monkeypatch.setattr(weekly, "cjk_family", lambda: None)
+    days = [date(2022, 1, 3), date(2022, 1, 10)]
+    series = [TargetSeries("pilot-2021", date(2022, 1, 31), 0.25, days, [0.0, 0.1], "2021年试点社区达标")]
+    png, missing = glyph_warnings(lambda: chart_png(series))
+    assert png[:4] == b"\x89PNG" and missing == []
+    assert weekly.chart_legend(series) == [("1", "2021年试点社区达标")]
