@@ -7,7 +7,8 @@ from typing import Any
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
-from deployments.schedules import daily_schedule, weekly_schedule
+from deployments.schedules import daily_schedule, monthly_schedule, weekly_schedule
+from flows.circular import campaign_circular
 from flows.phase import phase_flow
 from flows.record import record_progress
 from flows.report import campaign_report
@@ -21,7 +22,8 @@ def _built(deployment: object) -> RunnerDeployment:
 
 
 def deployments(plan: Plan) -> list[RunnerDeployment]:
-    """The phase deployments (daily), record-progress (by hand) and campaign-report (weekly)."""
+    """The phase deployments (daily), record-progress (by hand), campaign-report (weekly), campaign-circular
+    (monthly)."""
     cid = plan.campaign.id
     common: dict[str, Any] = {
         "name": cid,
@@ -45,4 +47,9 @@ def deployments(plan: Plan) -> list[RunnerDeployment]:
             schedules=[weekly_schedule(plan)], description="每周向领导小组办公室报送创建进展", **common
         )
     )
-    return [*phases, record, report]
+    circular = _built(
+        campaign_circular.to_deployment(
+            schedules=[monthly_schedule(plan)], description="每月首个工作日向领导小组及各成员单位通报进展", **common
+        )
+    )
+    return [*phases, record, report, circular]
