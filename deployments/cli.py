@@ -99,14 +99,20 @@ def live_plan(settings: Settings) -> Plan:
 
 
 @app.command()
-def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xlsx")]) -> None:
-    """Apply progress rows (complete / select / assess / claim / confirm / reject / extend), all or nothing."""
+def record(file: Annotated[Path, typer.Argument(help="progress rows (.csv, .xlsx) or a greencomm workbook")]) -> None:
+    """Apply progress rows (complete / select / assess / claim / confirm / reject / extend), all or nothing; also an
+    assignee's workbook (`greencomm workbook`)."""
+    from tasks.workbook import is_assignee_workbook, read_workbook
+
     settings = Settings()
     plan = live_plan(settings)
     now = datetime.now(UTC)
     try:
-        table = read_table(file, HEADER)
-        rows = parse_rows(table.rows, plan, today=today_in(plan, now))
+        if is_assignee_workbook(file):
+            rows, read_as = read_workbook(file, plan), "greencomm workbook"
+        else:
+            table = read_table(file, HEADER)
+            rows, read_as = parse_rows(table.rows, plan, today=today_in(plan, now)), table.read_as
         with (
             session_scope(settings.database_url) as session,
             progress("record", len(rows) // CHUNK + 1, every=1) as step,
@@ -116,7 +122,7 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
             )
     except ProgressError as error:  # rows, or claims and extensions the assignments refuse: nothing kept
         fail_file(file, error.problems)
-    typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id} (read as {table.read_as})")
+    typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id} (read as {read_as})")
 
 
 @communities_app.command("import")
@@ -259,6 +265,50 @@ def trigger(
     day = parse_day(as_of, plan, "--as-of") if as_of else None
     use_prefect_environment(settings)
     raise typer.Exit(run_trigger(plan, phase, day, dry_run))
+
+
+@app.command()
+def export(
+    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """The campaign as a workbook for the city: targets, communities × standards, assignments, notices."""
+    from tasks.export import export_workbook
+
+    if file.suffix.lower() != ".xlsx":
+        fail([f"{file}: the export is an Excel workbook: name it FILE.xlsx"])
+    if not file.parent.is_dir():
+        fail([f"{file}: no folder {file.parent}"])
+    settings = Settings()
+    plan = live_plan(settings)
+    day = parse_day(as_of, plan, "--as-of")
+    with session_scope(settings.database_url) as session:
+        counts = export_workbook(session, plan, day, file)
+    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
+
+
+@app.command()
+def workbook(
+    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
+    assignee: Annotated[str, typer.Option("--for", help="community:<id> or office:<id>")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """An office's or a community's own workbook to fill in: open items (and the standards); `record` reads it."""
+    from models.rules import labels_of
+    from tasks.workbook import make_workbook
+
+    if file.suffix.lower() != ".xlsx":
+        fail([f"{file}: the workbook is an Excel file: name it FILE.xlsx"])
+    if not file.parent.is_dir():
+        fail([f"{file}: no folder {file.parent}"])
+    settings = Settings()
+    plan = live_plan(settings)
+    if assignee not in labels_of(plan):
+        fail([f"--for: {assignee!r} is not community:<id> or office:<id> of {plan.campaign.id}"])
+    day = parse_day(as_of, plan, "--as-of")
+    with session_scope(settings.database_url) as session:
+        counts = make_workbook(session, plan, assignee, day, file)
+    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
 
 
 def main() -> None:

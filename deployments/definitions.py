@@ -7,8 +7,9 @@ from typing import Any
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
-from deployments.schedules import daily_schedule, weekly_schedule
+from deployments.schedules import daily_schedule, monthly_schedule, weekly_schedule
 from flows.approvals import approve_extension, confirm_claim
+from flows.circular import campaign_circular
 from flows.phase import phase_flow
 from flows.record import record_progress
 from flows.report import campaign_report
@@ -22,7 +23,8 @@ def _built(deployment: object) -> RunnerDeployment:
 
 
 def deployments(plan: Plan) -> list[RunnerDeployment]:
-    """The phase deployments (daily), record-progress (by hand), campaign-report (weekly), the desk's approvals."""
+    """The phase deployments (daily), record-progress (by hand), campaign-report (weekly), campaign-circular
+    (monthly), and the desk's approvals (confirm-claim, approve-extension; started by the desk)."""
     cid = plan.campaign.id
     common: dict[str, Any] = {
         "name": cid,
@@ -46,8 +48,13 @@ def deployments(plan: Plan) -> list[RunnerDeployment]:
             schedules=[weekly_schedule(plan)], description="每周向领导小组办公室报送创建进展", **common
         )
     )
+    circular = _built(
+        campaign_circular.to_deployment(
+            schedules=[monthly_schedule(plan)], description="每月首个工作日向领导小组及各成员单位通报进展", **common
+        )
+    )
     approvals = [
         _built(confirm_claim.to_deployment(description="办结申报审核（由办理台发起，在此填写审核意见）", **common)),
         _built(approve_extension.to_deployment(description="延期申请审核（由办理台发起，在此填写审核意见）", **common)),
     ]
-    return [*phases, record, report, *approvals]
+    return [*phases, record, report, circular, *approvals]

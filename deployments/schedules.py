@@ -26,3 +26,14 @@ def weekly_schedule(plan: Plan) -> Schedule:
     until = plan.campaign.end.toordinal() + 7
     rule = f"DTSTART:{_local(plan.start, at)}\nRRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL={_local(date.fromordinal(until), at)}"
     return RRule(rule, timezone=plan.campaign.timezone, slug=f"{plan.campaign.id}-weekly-report", active=True)
+
+
+def monthly_schedule(plan: Plan) -> Schedule:
+    """Days 1-10 of each month at run_at, from the campaign's start until the month after its end (the
+    closing 通报); the flow sends only on the month's first working day, which an RRule cannot know
+    (春节 and 国庆 push it as late as the 8th)."""
+    at, end = plan.campaign.run_time, plan.campaign.end
+    until = date(end.year + end.month // 12, end.month % 12 + 1, 10)
+    days = ",".join(str(d) for d in range(1, 11))
+    rule = f"DTSTART:{_local(plan.start, at)}\nRRULE:FREQ=DAILY;BYMONTHDAY={days};UNTIL={_local(until, at)}"
+    return RRule(rule, timezone=plan.campaign.timezone, slug=f"{plan.campaign.id}-monthly-circular", active=True)

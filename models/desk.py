@@ -10,14 +10,11 @@ from urllib.parse import quote
 from models import tables
 from models.plan import Item, Plan
 from models.tokens import ACTIONS, Action, Grant, sign
+from models.wording import cn_date
 
 Role = Literal["owner", "supervisor", "lead"]
 ROLE_TEXT: dict[Role, str] = {"owner": "承办", "supervisor": "督促", "lead": "统筹督办"}
 ACTION_TEXT: dict[Action, str] = {"ack": "签收", "claim": "申报办结", "extend": "申请延期", "mine": "我的事项"}
-
-
-def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def desk_links(

@@ -24,6 +24,7 @@ from models.wording import (
     percent,
     salutation,
     sender,
+    target_title,
 )
 
 ROLE_NAMES = {
@@ -186,7 +187,7 @@ def _target_line(
     target = next(t for t in plan.targets if t.id == notice.item_id)
     result = facts.targets[target.id]
     total = len(plan.communities)
-    name = target.name or f"{percent(target.min_share)}以上的社区达到创建要求"
+    name = target_title(target)
     achieved = percent(result.achieved / total) if total else "0%"
     text = (
         f"按计划，截至{cn_date(target.by)}全街道应有{percent(target.min_share)}以上的社区"

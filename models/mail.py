@@ -12,7 +12,9 @@ from email.utils import format_datetime, parseaddr
 
 import jinja2
 
+from models.circular import rate_text
 from models.rules import Level
+from models.wording import cn_date, percent
 
 # The Digest carries no timezone; the campaigns are Chinese, so the Date header is 09:00 China time.
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -28,13 +30,7 @@ TEMPLATES = jinja2.Environment(
 )
 
 
-def cn_date(value: date | str) -> str:
-    """2022年1月31日, from a date or an ISO text (the templates' `cn_date` filter)."""
-    day = value if isinstance(value, date) else date.fromisoformat(value)
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-TEMPLATES.filters["cn_date"] = cn_date
+TEMPLATES.filters |= {"cn_date": cn_date, "percent": percent, "rate": rate_text}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -38,11 +38,16 @@ MAX_MEASURE = 1e9  # a measured standard's value beyond this is a typo, not a co
 
 
 def parse_rows(
-    rows: Iterable[tuple[int, dict[str, str]]], plan: Plan, *, today: date | None = None
+    rows: Iterable[tuple[int, dict[str, str]]],
+    plan: Plan,
+    *,
+    today: date | None = None,
+    columns: Mapping[str, str] = CELLS,
 ) -> list[ProgressRow]:
     """Every row checked; ProgressError names each bad row, so nothing is applied half-way.
 
     `today` (the plan's local day, from the command) refuses rows dated after it; None (a replay) does not.
+    `columns` names the cell of each field in errors (a sheet laid out otherwise passes its own, or none).
     """
     parsed, problems = [], []
     seen: dict[tuple[date, str, str, str, str], int] = {}
@@ -51,7 +56,7 @@ def parse_rows(
         text["action"] = text["action"].lower()
         errors = list(_row_problems(text, plan, today))
         if errors:
-            problems += [_where(number, error) for error in errors]
+            problems += [_where(number, error, columns) for error in errors]
             continue
         row = _row(number, text)
         key = (row.day, row.action, row.assignee, row.target, row.value)
@@ -74,9 +79,9 @@ def repeated_completions(rows: Iterable[ProgressRow], recorded: Collection[tuple
     ]
 
 
-def _where(number: int, error: str) -> str:
+def _where(number: int, error: str, columns: Mapping[str, str]) -> str:
     field = error.partition(":")[0]
-    return f"row {number} (cell {CELLS[field]}{number}): {error}" if field in CELLS else f"row {number}: {error}"
+    return f"row {number} (cell {columns[field]}{number}): {error}" if field in columns else f"row {number}: {error}"
 
 
 def _row(number: int, text: dict[str, str]) -> ProgressRow:

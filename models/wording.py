@@ -10,19 +10,26 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from models.plan import Item, Plan, Standard
+from models.plan import Item, Plan, Standard, Target
 
 ASSUMED = "原文未规定时限，本时限为工作安排"
 
 
-def cn_date(day: date) -> str:
+def cn_date(value: date | str) -> str:
+    """2022年1月31日, from a date or an ISO text: dates as a 公文 writes them."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def percent(share: float) -> str:
+def percent(share: Fraction | float) -> str:
     """0.25 → 25%, 0.333… → 33.3%: no needless decimals."""
-    value = Fraction(str(share)) * 100
+    value = (share if isinstance(share, Fraction) else Fraction(str(share))) * 100
     return f"{value.numerator // value.denominator}%" if value.denominator == 1 else f"{float(value):.1f}%"
+
+
+def target_title(target: Target) -> str:
+    """How officials name a target: its `name`, else what it asks for."""
+    return target.name or f"{percent(target.min_share)}以上的社区达到创建要求"
 
 
 def citation(plan: Plan) -> str:

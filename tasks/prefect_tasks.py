@@ -145,3 +145,34 @@ def compose_report(campaign_id: str, as_of: date | None) -> bool:
     with open_campaign(campaign_id) as (session, plan, settings):
         day = as_of or today_in(plan, datetime.now(UTC))
         return store_report(session, plan, day, mail_from=settings.mail_from)
+
+
+@task(name="circular-due")
+def circular_due(campaign_id: str, day: date) -> bool:
+    """Whether `day` is the first working day of its month in the plan's calendar (the 通报's day)."""
+    from tasks.circular import is_circular_day
+
+    with open_campaign(campaign_id) as (_, plan, _settings):
+        return is_circular_day(plan, day)
+
+
+@task(name="compose-circular")
+def compose_circular(campaign_id: str, day: date) -> int:
+    """This month's 通报 into the outbox, one e-mail per recipient, once a month; returns how many were new."""
+    from tasks.circular import store_circular
+
+    with open_campaign(campaign_id) as (session, plan, settings):
+        return store_circular(session, plan, day, mail_from=settings.mail_from)
+
+
+@task(name="publish-circular")
+def publish_circular(campaign_id: str, day: date) -> None:
+    """The same 通报 as a markdown artifact (the Artifacts page keeps one key, the latest month on top)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from tasks.circular import circular_markdown
+
+    with open_campaign(campaign_id) as (session, plan, _settings):
+        text = circular_markdown(session, plan, day)
+    key = artifacts.artifact_key(campaign_id, "circular")
+    create_markdown_artifact(text, key=key, description=f"{day.year}年{day.month}月工作进展通报")

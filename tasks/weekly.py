@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
@@ -14,12 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.mail import TEMPLATES, cn_date, message_id
+from models.mail import TEMPLATES, message_id
 from models.plan import Plan
 from models.rules import labels_of
 from models.standing import overdue_by_community
 from models.targets import target_result
-from models.wording import percent, sender
+from models.wording import cn_date, sender, target_title
+from tasks.charts import cjk_family, numbered, render_png
 from tasks.escalate import target_inputs
 from tasks.outbox import outbox_row
 from tasks.status import status
@@ -35,6 +35,7 @@ class TargetSeries:
     line: float  # the required share
     days: list[date]
     shares: list[float]
+    name: str = ""  # how the chart's legend calls it
 
 
 def target_series(session: Session, plan: Plan, day: date) -> list[TargetSeries]:
@@ -48,33 +49,55 @@ def target_series(session: Session, plan: Plan, day: date) -> list[TargetSeries]
         days.append(day)
     inputs = target_inputs(session, plan)
     return [
-        TargetSeries(t.id, t.by, t.min_share, days, [target_result(plan, t, inputs, d).achieved / total for d in days])
+        TargetSeries(
+            t.id,
+            t.by,
+            t.min_share,
+            days,
+            [target_result(plan, t, inputs, d).achieved / total for d in days],
+            target_title(t),
+        )
         for t in plan.targets
     ]
 
 
 def chart_png(series: list[TargetSeries]) -> bytes:
-    """A line per target with its required share dashed: people would rather look than read."""
-    import matplotlib
+    """A line per target with its required share dashed: people would rather look than read.
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
+    Chinese labels with the CJK font `make fonts` installs; without one, the legend reads 1, 2, … in the
+    order of the targets table under the chart."""
+    family = cjk_family()
 
-    figure, axes = pyplot.subplots(figsize=(7, 3.2), dpi=110)
-    for s in series:
-        percent = [v * 100 for v in s.shares]
-        (line,) = axes.plot(s.days, percent, marker="o", markersize=3, label=s.id)  # type: ignore[arg-type]
-        axes.axhline(s.line * 100, linestyle="--", linewidth=1, color=line.get_color())
-        axes.axvline(s.by, linestyle=":", linewidth=1, color=line.get_color())  # type: ignore[arg-type]
-    axes.set_ylabel("% of communities")
-    axes.set_ylim(0, 100)
-    axes.legend(loc="upper left", fontsize=8)
-    axes.grid(alpha=0.3)
-    figure.autofmt_xdate()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    pyplot.close(figure)
-    return buffer.getvalue()
+    def draw(figure: Any, family: str | None) -> None:
+        from matplotlib.ticker import FuncFormatter
+
+        axes = figure.subplots()
+        for s, label in zip(series, numbered((s.name or s.id for s in series), family), strict=True):
+            percent = [v * 100 for v in s.shares]
+            (line,) = axes.plot(s.days, percent, marker="o", markersize=3, label=label)
+            axes.axhline(s.line * 100, linestyle="--", linewidth=1, color=line.get_color())
+            axes.axvline(s.by, linestyle=":", linewidth=1, color=line.get_color())
+        if family:
+            axes.set_ylabel("达标社区占比（%）")
+            axes.xaxis.set_major_formatter(FuncFormatter(_month_label))
+        axes.set_ylim(0, 100)
+        axes.legend(loc="upper left", fontsize=8)
+        axes.grid(alpha=0.3)
+        figure.autofmt_xdate()
+
+    return render_png(draw, size=(7, 3.2), family=family)
+
+
+def chart_legend(series: list[TargetSeries]) -> list[tuple[str, str]]:
+    """(number, name) of each line when the chart could not be labelled in Chinese; empty when it was."""
+    return [] if cjk_family() else [(str(n), s.name or s.id) for n, s in enumerate(series, start=1)]
+
+
+def _month_label(value: float, _position: int | None = None) -> str:
+    from matplotlib.dates import num2date
+
+    day = num2date(value)  # type: ignore[no-untyped-call]
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def changes_since(session: Session, plan: Plan, day: date) -> dict[str, Any]:
@@ -116,6 +139,7 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
     """The weekly e-mail to the leading group office, with the chart as an inline image."""
     data = status(session, plan, day)
     director = plan.leading_group.office_director
+    series = target_series(session, plan, day)
     context = {
         "by_community": overdue_by_community(data.overdue),
         "titles": {i.id: i.label for _, i in plan.items()},
@@ -124,8 +148,9 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
         "data": data,
         "changes": changes_since(session, plan, day),
         "names": labels_of(plan),
-        "target_names": {t.id: t.name or f"{percent(t.min_share)}以上的社区达到创建要求" for t in plan.targets},
+        "target_names": {t.id: target_title(t) for t in plan.targets},
         "sender": sender(plan),
+        "chart_legend": chart_legend(series),
     }
     message = EmailMessage()
     message["Subject"] = f"【周报】{plan.campaign.name}（截至{cn_date(day)}）"
@@ -137,7 +162,7 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
     message.add_alternative(TEMPLATES.get_template("weekly.html.j2").render(**context), subtype="html")
     html = message.get_body(("html",))
     assert isinstance(html, EmailMessage)
-    html.add_related(chart_png(target_series(session, plan, day)), maintype="image", subtype="png", cid="<chart>")
+    html.add_related(chart_png(series), maintype="image", subtype="png", cid="<chart>")
     return message
 
 

@@ -15,8 +15,14 @@ PLAN = load_plan(SEED_PLAN)
 def test_every_deployment_builds_with_a_slugged_bounded_schedule() -> None:
     built = {d.flow_name: d for d in deployments(PLAN)}
     assert set(built) == {
-        *("pilot-phase", "promotion-phase", "consolidation-phase", "record-progress", "campaign-report"),
-        *("confirm-claim", "approve-extension"),
+        "pilot-phase",
+        "promotion-phase",
+        "consolidation-phase",
+        "record-progress",
+        "campaign-report",
+        "campaign-circular",
+        "confirm-claim",
+        "approve-extension",
     }
     assert {d.name for d in built.values()} == {"qingyang-green-2022"}
     schedules = built["pilot-phase"].schedules or []
@@ -26,6 +32,11 @@ def test_every_deployment_builds_with_a_slugged_bounded_schedule() -> None:
     assert pilot.schedule.timezone == "Asia/Shanghai"  # type: ignore[union-attr]
     assert built["promotion-phase"].entrypoint == "flows.phase.promotion_phase"
     assert built["record-progress"].schedules == []
+    (monthly,) = built["campaign-circular"].schedules or []
+    assert monthly.slug == "qingyang-green-2022-monthly-circular"
+    assert monthly.schedule.rrule == (  # type: ignore[union-attr]
+        "DTSTART:20211201T090000\nRRULE:FREQ=DAILY;BYMONTHDAY=1,2,3,4,5,6,7,8,9,10;UNTIL=20230110T090000"
+    )
 
 
 def test_a_phase_flow_loads_for_any_phase_id() -> None:

@@ -79,7 +79,7 @@ def test_a_dead_letter_fails_its_run_once_and_shows_everywhere(campaign: str, si
     assert dead["to"] == C1
     assert asyncio.run(REPORT(campaign_id=CAMPAIGN, as_of=D("2022-01-12"))) == 1
     weekly = sink.messages[-1].get_body(("plain",))
-    assert weekly is not None and "五、未能送达的通知邮件（1 封）" in weekly.get_content()
+    assert weekly is not None and "五、未能送达的通知邮件（1封）" in weekly.get_content()
     assert "2022年1月11日发往 c1@t.example" in weekly.get_content()
     sink.refusals[C1] = []
     resent = CliRunner().invoke(app, ["resend", dead["message_id"].strip("<>")])
