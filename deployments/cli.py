@@ -27,6 +27,7 @@ communities_app = typer.Typer(no_args_is_help=True, help="the community roster")
 app.add_typer(communities_app, name="communities")
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
+import deployments.desk_cli  # noqa: E402, F401  registers `greencomm desk` (a module of its own: this one is full)
 
 
 def cli_actor() -> str:
@@ -215,7 +216,6 @@ def up(
     ] = False,
 ) -> None:
     """The main job: database, local Prefect server and UI, SMTP sink, served deployments."""
-    from deployments.desk_server import desk_exposure_problem
     from deployments.prefect_env import exposure_problem, use_prefect_environment
     from deployments.up import run_up
 
@@ -223,29 +223,13 @@ def up(
     plan = checked_plan(plan_path(settings, file))
     if rebase not in (None, "auto", "today"):
         parse_day(rebase, plan, "--rebase")
-    if problems := [p for p in (exposure_problem(settings), desk_exposure_problem(settings)) if p]:
-        fail(problems)
+    if problem := exposure_problem(settings):
+        fail([problem])
     use_prefect_environment(settings)
     try:
         run_up(settings, plan, rebase, external_server)
     except (RuntimeError, OSError) as error:  # a port in use, a server that would not start
         fail([f"up: {error}"], RUN_FAILED)
-
-
-@app.command()
-def desk() -> None:
-    """Serve the desk alone (the links in e-mails), e.g. on a server behind a TLS proxy."""
-    from deployments.approvals import start_approval
-    from deployments.desk_server import desk_exposure_problem, desk_server
-    from deployments.prefect_env import use_prefect_environment
-
-    settings = Settings()
-    if problem := desk_exposure_problem(settings):
-        fail([problem])
-    upgrade(settings.database_url)
-    use_prefect_environment(settings)
-    typer.echo(f"办理台 desk: {settings.desk_base}")
-    desk_server(settings, start_approval).run()
 
 
 @app.command()

@@ -19,10 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response as StarletteResponse
 
 from deployments.desk_http import HEADERS, TooLarge, read_form, same_origin
-from models.desk import ACTION_TEXT, allowed, cn_date, desk_line, role_of
+from models.desk import ACTION_TEXT, allowed, desk_line, role_of
 from models.plan import Item, Plan
 from models.settings import Settings
 from models.tokens import Grant, form_mac, form_mac_ok, sign, verify
+from models.wording import cn_date
 from tasks import desk_actions
 from tasks.db import session_scope
 from tasks.desk_actions import Filed

@@ -11,20 +11,15 @@ import typer
 import uvicorn
 
 from deployments.desk import StartApproval, create_app
+from deployments.prefect_env import exposure_problem
 from models.settings import Settings
-from tasks.mailsink import is_loopback
 
 START_SECONDS = 30
 
 
 def desk_exposure_problem(settings: Settings) -> str | None:
     """Beyond loopback only behind a TLS proxy: the links carry the tokens, so they must travel encrypted."""
-    if is_loopback(settings.desk_host) or (settings.desk_url or "").startswith("https://"):
-        return None
-    return (
-        f"GREENCOMM_DESK_HOST={settings.desk_host} is not loopback: put the desk behind a TLS proxy and set "
-        "GREENCOMM_DESK_URL to its https:// address first (see README)"
-    )
+    return exposure_problem(settings.model_copy(update={"prefect_host": "127.0.0.1"}))  # the desk's part only
 
 
 def desk_server(settings: Settings, start_approval: StartApproval | None) -> uvicorn.Server:

@@ -28,7 +28,15 @@ def use_prefect_environment(settings: Settings) -> None:
 
 
 def exposure_problem(settings: Settings) -> str | None:
-    """Listening beyond loopback needs an auth string, or anyone on the network could run the flows."""
+    """Listening beyond loopback needs an auth string, or anyone on the network could run the flows.
+
+    The desk beyond loopback needs TLS in front (GREENCOMM_DESK_URL https://…): its links carry the tokens.
+    """
+    if not is_loopback(settings.desk_host) and not (settings.desk_url or "").startswith("https://"):
+        return (
+            f"GREENCOMM_DESK_HOST={settings.desk_host} is not loopback: put the desk behind a TLS proxy and set "
+            "GREENCOMM_DESK_URL to its https:// address first (see README)"
+        )
     if is_loopback(settings.prefect_host) or os.environ.get("PREFECT_SERVER_API_AUTH_STRING"):
         return None
     return (

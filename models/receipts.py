@@ -13,9 +13,9 @@ from email.utils import format_datetime, parseaddr
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from models.desk import cn_date
 from models.mail import message_id, one_line
 from models.plan import Plan
+from models.wording import cn_date
 
 Kind = Literal["claim", "extension"]
 Outcome = Literal["approved", "rejected", "timed-out"]

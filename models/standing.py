@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any, Literal
 
 from models import tables
-from models.desk import cn_date
 from models.plan import Item, Plan
 from models.rules import Mark, TargetResult, is_met, labels_of, latest_marks
+from models.wording import cn_date
 
 Mark3 = Literal["met", "unmet", "none"]
 TargetState = Literal["met", "missed", "open"]

@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.desk import DeskLine, Role, cn_date, desk_line, role_of
+from models.desk import DeskLine, Role, desk_line, role_of
 from models.plan import Plan
 from models.receipts import Kind, Request
 from models.rules import labels_of
+from models.wording import cn_date
 from tasks import decisions
 from tasks.store import record_audit
 
