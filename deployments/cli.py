@@ -85,9 +85,9 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
-def live_plan(settings: Settings) -> Plan:
+def live_plan(settings: Settings, file: Path | None = None) -> Plan:
     """The campaign as loaded in the database (a rehearsal keeps its shifted dates); loads it if new."""
-    plan = checked_plan(plan_path(settings))
+    plan = checked_plan(plan_path(settings, file))
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:
         try:
@@ -208,6 +208,31 @@ def trigger(
     day = parse_day(as_of, plan, "--as-of") if as_of else None
     use_prefect_environment(settings)
     raise typer.Exit(run_trigger(plan, phase, day, dry_run))
+
+
+@app.command()
+def deploy(
+    file: Annotated[Path | None, typer.Argument(help="plan YAML (default: GREENCOMM_PLAN)")] = None,
+    pool: Annotated[str, typer.Option("--pool", help="Prefect process work pool (created if missing)")] = "greencomm",
+) -> None:
+    """Register the campaign's deployments on a process work pool, for `prefect worker start` to run."""
+    from deployments.prefect_env import use_prefect_environment
+
+    settings = Settings()
+    plan = live_plan(settings, file)
+    use_prefect_environment(settings)
+    import httpx
+
+    from deployments.deploy import deploy_to_pool, ensure_pool
+
+    try:
+        typer.echo(f"work pool {pool}: " + ("created" if ensure_pool(pool) else "exists"))
+        for name in deploy_to_pool(plan, pool):
+            typer.echo(f"deployed {name} to {pool}")
+    except ValueError as error:
+        fail([str(error)])
+    except (httpx.HTTPError, OSError) as error:
+        fail([f"cannot reach the Prefect API at {settings.api_url} ({error})"], RUN_FAILED)
 
 
 def main() -> None:
