@@ -1,82 +1,161 @@
-"""Benchmark (`make bench`): ratios measured in one run, since these machines are noisy.
+"""Benchmark (`make bench`; `python -m tests.bench --quick` for small sizes): ratios measured in one run, since
+these machines are noisy. Prints a table and writes var/bench.json. Sections (issue 11):
 
-1. The shipped plan's whole year with the example events, against the 10-second budget.
-2. Scaling: the same year with 4x the communities, as a ratio of the 12-community time.
-3. Delivery: the year with every e-mail delivered to a local SMTP sink, as a ratio of no delivery.
+a. one phase run (tasks.day_run.run_day) over N assignments, ≈15% overdue, on SQLite and PostgreSQL, beside the
+   bare SQL baseline of the same work (tests/bench/bare.py); seconds and peak memory, each in a fresh process;
+b. delivery (tasks.smtp.send_messages) beside a bare aiosmtplib loop over as many connections;
+c. task runs per phase run at two sizes, and Prefect's overhead over the same steps called directly;
+d. the seed campaign simulated at 12 and at 12,000 communities: seconds per simulated day, peak memory.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from deployments.console import progress
-from deployments.plan_file import load_plan
-from models.plan import Community, Plan
-from models.progress import ProgressRow, parse_rows
-from tasks.mailsink import MailSink
-from tasks.progress import read_rows
-from tasks.replay import run_simulation
-from tasks.smtp import SmtpConfig
-
-ROOT = Path(__file__).resolve().parent.parent
-PLAN = ROOT / "deployments" / "plans" / "qingyang-2022.yaml"
-EVENTS = ROOT / "deployments" / "examples" / "qingyang-2022-events.csv"
-FIRST, LAST = date(2021, 12, 1), date(2022, 12, 31)
-BUDGET_SECONDS = 10.0
+from tests.bench.data import ITEMS, ROOT, fresh_database, populate
 
 
-def timed(label: str, work: Callable[[Callable[[date], None]], object]) -> float:
-    """Run `work(on_day)` under a progress bar (plain lines off a terminal) and print its time."""
-    start = time.perf_counter()
-    with progress(label, (LAST - FIRST).days + 1, every=100) as advance:
-        work(lambda day: advance(day.isoformat()))
-    seconds = time.perf_counter() - start
-    print(f"{label:<46} {seconds:7.2f} s", flush=True)
-    return seconds
+@dataclass(frozen=True)
+class Sizes:
+    assignments: list[int]
+    messages: int
+    prefect: list[int]
+    simulation: list[tuple[int, str, str]]  # communities, first day, last day
+    timeout: float  # seconds a single measurement may take
 
 
-def scaled(plan: Plan, factor: int) -> Plan:
-    """The plan with `factor` times the communities (copies of the samples with new ids and addresses)."""
-    copies = [
-        Community.model_validate(
-            c.model_dump()
-            | {
-                "id": f"{c.id}x{n}",
-                "contact": {"name": c.contact.name, "email": f"x{n}.{c.contact.email}"},
-                "head": {"name": c.head.name, "email": f"x{n}.{c.head.email}"},
-            }
+FULL = Sizes(
+    [10_000, 100_000, 1_000_000],
+    1000,
+    [100, 10_000],
+    [(12, "2021-12-01", "2022-12-31"), (12_000, "2021-12-01", "2021-12-10")],
+    420,
+)
+QUICK = Sizes([10_000], 200, [100, 1_000], [(12, "2021-12-01", "2021-12-31"), (1_200, "2021-12-01", "2021-12-05")], 300)
+GOALS = {"seconds_1m": 5.0, "peak_mb_1m": 600.0, "bare_ratio": 3.0, "delivery": 0.7, "overhead": 0.5}
+
+
+def probe(kind: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """One measurement in a fresh Python process: its own peak memory; {'timeout': s} if it ran too long."""
+    command = [sys.executable, "-m", "tests.bench.probe", kind, json.dumps(args)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False)
+    except subprocess.TimeoutExpired:
+        return {"timeout": timeout}
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def phase_runs(sizes: list[int], timeout: float, folder: Path) -> list[dict[str, Any]]:
+    rows = []
+    for backend in ("sqlite", "postgres"):
+        for size in sizes:
+            communities = size // ITEMS
+            row: dict[str, Any] = {"backend": backend, "assignments": size, "communities": communities}
+            for kind in ("phase-bare", "phase-run"):
+                with fresh_database(backend, folder) as database:
+                    row["data"] = populate(database, communities)
+                    row[kind] = probe(kind, {"url": database.url, "backend": backend}, timeout)
+                print(f"  a. {backend} {size:>9,} {kind}: {row[kind]}", file=sys.stderr, flush=True)
+            bare, run = row["phase-bare"].get("seconds"), row["phase-run"].get("seconds")
+            row["ratio"] = run / bare if run and bare else None
+            rows.append(row)
+    return rows
+
+
+def simulations(runs: list[tuple[int, str, str]], timeout: float) -> list[dict[str, Any]]:
+    rows = []
+    for communities, first, last in runs:
+        result = probe("simulation", {"communities": communities, "first": first, "last": last}, timeout)
+        print(f"  d. {communities:,} communities {first} → {last}: {result}", file=sys.stderr, flush=True)
+        rows.append({"communities": communities, "from": first, "to": last} | result)
+    return rows
+
+
+def _fmt(value: Any, spec: str = ".2f") -> str:
+    return format(value, spec) if isinstance(value, int | float) else "—"
+
+
+def _cell(result: dict[str, Any], key: str, spec: str = ".2f") -> str:
+    if "timeout" in result:
+        return f">{result['timeout']:.0f}s"
+    if "error" in result:
+        return "error"
+    return _fmt(result.get(key), spec)
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = []
+    if "phase_runs" in results:
+        lines += [
+            "a. one phase run (run_day) vs bare SQL",
+            "   backend   assignments   run s  bare s  ratio  run MB  bare MB  notices",
+        ]
+    for r in results.get("phase_runs", []):
+        run, bare = r["phase-run"], r["phase-bare"]
+        lines.append(
+            f"   {r['backend']:<9} {r['assignments']:>11,} {_cell(run, 'seconds'):>7} {_cell(bare, 'seconds'):>7}"
+            f" {_fmt(r['ratio']):>6} {_cell(run, 'peak_mb', '.0f'):>7} {_cell(bare, 'peak_mb', '.0f'):>8}"
+            f" {_cell(run, 'notices', 'd'):>8}"
         )
-        for n in range(1, factor)
-        for c in plan.communities
-    ]
-    return plan.model_copy(update={"communities": [*plan.communities, *copies]})
+    if d := results.get("delivery"):
+        lines += [
+            "b. delivery to a local aiosmtpd sink",
+            f"   send_messages {d['send_messages_per_s']:.0f}/s, bare aiosmtplib loop {d['bare_loop_per_s']:.0f}/s,"
+            f" ratio {d['ratio']:.2f} ({d['messages']} e-mails, {d['connections']} connections)",
+        ]
+    if "prefect" in results:
+        lines.append("c. Prefect: task runs per phase run, flow run vs the same steps called directly")
+    for p in results.get("prefect", []):
+        lines.append(
+            f"   {p['communities']:>6,} communities: {p['task_runs']} task runs, flow {p['flow_seconds']:.2f} s,"
+            f" direct {p['direct_seconds']:.2f} s, overhead {p['overhead_seconds']:.2f} s"
+        )
+    if "simulation" in results:
+        lines.append("d. seed campaign simulated")
+    for s in results.get("simulation", []):
+        lines.append(
+            f"   {s['communities']:>6,} communities {s['from']} → {s['to']}: {_cell(s, 'per_day', '.3f')} s/day,"
+            f" peak {_cell(s, 'peak_mb', '.0f')} MB, {_cell(s, 'assignments', 'd')} assignments"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
-    plan = load_plan(PLAN)
-    events: list[ProgressRow] = parse_rows(read_rows(EVENTS), plan) if EVENTS.exists() else []
-    print(f"shipped plan {FIRST} → {LAST}, {len(plan.communities)} communities, {len(events)} event rows")
-    base = timed("year, no delivery", lambda on_day: run_simulation(plan, FIRST, LAST, events, on_day=on_day))
-    bigger = scaled(plan, 4)
-    big = timed(
-        "year, 4x communities, no delivery", lambda on_day: run_simulation(bigger, FIRST, LAST, events, on_day=on_day)
-    )
-    with tempfile.TemporaryDirectory() as folder, MailSink(Path(folder)) as sink:
-        smtp = SmtpConfig(host="127.0.0.1", port=sink.port, security="none", username=None, password=None)
-        mailed = timed(
-            "year, delivered to a local SMTP sink",
-            lambda on_day: run_simulation(plan, FIRST, LAST, events, smtp=smtp, on_day=on_day),
-        )
-        delivered = len(sink.messages)
-    print(f"ratio year / {BUDGET_SECONDS:.0f} s budget:            {base / BUDGET_SECONDS:5.2f}  (must stay below 1)")
-    print(f"ratio 4x communities / 1x:                   {big / base:5.2f}  (linear would be 4)")
-    print(f"ratio delivered / not delivered:             {mailed / base:5.2f}  ({delivered} e-mails)")
-    sys.exit(0 if base < BUDGET_SECONDS else 1)
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes, to develop the benchmark")
+    parser.add_argument("--only", default="abcd", help="sections to run, e.g. 'ab'")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench.json")
+    options = parser.parse_args()
+    sizes = QUICK if options.quick else FULL
+    results: dict[str, Any] = {"quick": options.quick, "goals": GOALS}
+    with tempfile.TemporaryDirectory(prefix="greencomm-bench-") as temp:
+        folder = Path(temp)
+        if "a" in options.only:
+            results["phase_runs"] = phase_runs(sizes.assignments, sizes.timeout, folder)
+        if "b" in options.only:
+            from tests.bench.delivery import measure_delivery
+
+            results["delivery"] = measure_delivery(sizes.messages, str(folder / "sink"))
+        if "c" in options.only:
+            from tests.bench.prefect_runs import measure_prefect
+
+            results["prefect"] = measure_prefect(sizes.prefect, folder)
+        if "d" in options.only:
+            results["simulation"] = simulations(sizes.simulation, sizes.timeout)
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    print(table(results))
+    print(f"written to {options.out}")
 
 
 if __name__ == "__main__":
