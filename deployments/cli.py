@@ -148,7 +148,7 @@ def status(
     with session_scope(settings.database_url) as session:
         data = status_data(session, plan, parse_day(as_of, plan, "--as-of"))
     if as_json:
-        print_json(data)
+        print_json(data.to_json())
     else:
         show_status(plan, data)
 

@@ -2,44 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.table import Table
 
 from models.plan import Plan
+from models.standing import Mark3, Overdue, Standing, TargetLine
 
 MARKS = {"met": "[green]✓[/]", "unmet": "[red]✗[/]", "none": "[dim]·[/]"}
 
 
-def show_status(plan: Plan, data: dict[str, Any]) -> None:
+def show_status(plan: Plan, data: Standing) -> None:
     console = Console()
-    counts = data["assignments"]
+    counts = data.assignments
     console.print(
-        f"[bold]{plan.campaign.name}[/] · {data['as_of']} · 任务 {counts['total']} 项，"
-        f"已完成 {counts['completed']}，未完成 {counts['open']}，逾期 {len(data['overdue'])}"
+        f"[bold]{plan.campaign.name}[/] · {data.as_of} · 任务 {counts.total} 项，"
+        f"已完成 {counts.completed}，未完成 {counts.open}，逾期 {len(data.overdue)}"
     )
-    console.print(_targets(data["targets"]))
-    if data["overdue"]:
-        console.print(_overdue(data["overdue"]))
-    console.print(_matrix(plan, data["standards"]))
+    console.print(_targets(data.targets))
+    if data.overdue:
+        console.print(_overdue(data.overdue))
+    console.print(_matrix(plan, data.standards))
 
 
-def _targets(targets: list[dict[str, Any]]) -> Table:
+def _targets(targets: list[TargetLine]) -> Table:
     table = Table("目标", "截止", "要求", "达成", "结果", title="创建目标")
     for t in targets:
-        table.add_row(t["id"], t["by"], str(t["required"]), str(t["achieved"]), t["label"])
+        table.add_row(t.id, str(t.by), str(t.required), str(t.achieved), t.label)
     return table
 
 
-def _overdue(rows: list[dict[str, Any]]) -> Table:
+def _overdue(rows: list[Overdue]) -> Table:
     table = Table("事项", "责任单位", "截止", "逾期工作日", title="逾期事项")
     for row in rows:
-        table.add_row(row["title"], row["name"], row["due"], str(row["overdue_days"]))
+        table.add_row(row.title, row.name, str(row.due), str(row.overdue_days))
     return table
 
 
-def _matrix(plan: Plan, matrix: dict[str, dict[str, str]]) -> Table:
+def _matrix(plan: Plan, matrix: dict[str, dict[str, Mark3]]) -> Table:
     table = Table("社区", *[str(s.id) for s in plan.standards], title="创建标准（✓ 达标 ✗ 未达标 · 未评估）")
     names = {c.id: c.name for c in plan.communities}
     for community, marks in matrix.items():

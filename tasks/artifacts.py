@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from models import tables
 from models.plan import Plan
 from models.rules import labels_of
+from models.standing import Standing
 from tasks.status import status
 
 MARK_TEXT = {"met": "✅ 达标", "unmet": "❌ 未达标", "none": "— 未评估"}
@@ -63,55 +64,48 @@ def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[
     ]
 
 
-def target_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+def target_rows(data: Standing) -> list[dict[str, Any]]:
     return [
-        {
-            "目标": t["id"],
-            "截止": t["by"],
-            "要求社区数": t["required"],
-            "已达成": t["achieved"],
-            "结果": t["label"],
-        }
-        for t in data["targets"]
+        {"目标": t.id, "截止": t.by.isoformat(), "要求社区数": t.required, "已达成": t.achieved, "结果": t.label}
+        for t in data.targets
     ]
 
 
-def matrix_rows(plan: Plan, data: dict[str, Any]) -> list[dict[str, Any]]:
+def matrix_rows(plan: Plan, data: Standing) -> list[dict[str, Any]]:
     names = {c.id: c.name for c in plan.communities}
     return [
         {"社区": names[c]} | {f"标准{s}": MARK_TEXT[mark] for s, mark in marks.items()}
-        for c, marks in data["standards"].items()
+        for c, marks in data.standards.items()
     ]
 
 
-def overdue_by_office(data: dict[str, Any]) -> list[dict[str, Any]]:
+def overdue_by_office(data: Standing) -> list[dict[str, Any]]:
     """Overdue items under the office that owns or supervises them."""
     rows = [
         {
-            "督导/责任科室": late["office"],
-            "事项": late["title"],
-            "责任单位": late["name"],
-            "截止": late["due"],
-            "逾期工作日": late["overdue_days"],
+            "督导/责任科室": late.office,
+            "事项": late.title,
+            "责任单位": late.name,
+            "截止": late.due.isoformat(),
+            "逾期工作日": late.overdue_days,
         }
-        for late in data["overdue"]
+        for late in data.overdue
     ]
     return sorted(rows, key=lambda r: (r["督导/责任科室"], -r["逾期工作日"]))
 
 
-def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, Any], data: dict[str, Any]) -> str:
+def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, Any], data: Standing) -> str:
     phase = plan.phase(phase_id)
-    counts = data["assignments"]
+    counts = data.assignments
     lines = [
         f"# {plan.campaign.name} · {phase.name}（{phase_id}）· {day}",
         "",
         f"- 本次新分派任务 **{summary['assigned']}** 项，新完成 **{summary['completed']}** 项",
         f"- 本次新通知 **{summary['notices']}** 条，生成邮件 **{summary['emails']}** 封",
-        f"- 全部任务 {counts['total']} 项：已完成 {counts['completed']}，未完成 {counts['open']}，"
-        f"逾期 {len(data['overdue'])}",
+        f"- 全部任务 {counts.total} 项：已完成 {counts.completed}，未完成 {counts.open}，逾期 {len(data.overdue)}",
         "",
         "| 目标 | 截止 | 要求 | 达成 | 结果 |",
         "| --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| {t['id']} | {t['by']} | {t['required']} | {t['achieved']} | {t['label']} |" for t in data["targets"]]
+    lines += [f"| {t.id} | {t.by} | {t.required} | {t.achieved} | {t.label} |" for t in data.targets]
     return "\n".join(lines) + "\n"

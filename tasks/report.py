@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,9 @@ from sqlmodel import Session, col, select
 
 from models import tables
 from models.plan import Plan
-from tasks.escalate import evaluate_target
+from models.standing import TargetLine, jsonable, target_line
+from models.targets import target_result
+from tasks.escalate import target_inputs
 
 
 def notices_report(session: Session, campaign_id: str) -> list[dict[str, Any]]:
@@ -76,28 +79,14 @@ def assignments_report(session: Session, campaign_id: str) -> list[dict[str, Any
     ]
 
 
-TARGET_LABELS = {"met": "达成", "missed": "未达成", "open": "进行中"}
-
-
-def targets_report(session: Session, plan: Plan, day: date | None = None) -> list[dict[str, Any]]:
+def target_lines(session: Session, plan: Plan, day: date | None = None) -> list[TargetLine]:
     """Each target on its `by` day, or where it stands on `day` if that comes first (state 'open')."""
-    rows = []
+    inputs = target_inputs(session, plan)
+    lines = []
     for target in plan.targets:
         on = min(day, target.by) if day else target.by
-        r = evaluate_target(session, plan, target, on)
-        state = "met" if r.met else ("open" if on < target.by else "missed")
-        rows.append(
-            {
-                "id": r.id,
-                "by": r.by.isoformat(),
-                "required": r.required,
-                "achieved": r.achieved,
-                "met": r.met,
-                "state": state,
-                "label": TARGET_LABELS[state],
-            }
-        )
-    return rows
+        lines.append(target_line(target_result(plan, target, inputs, on), on))
+    return lines
 
 
 def full_report(session: Session, plan: Plan) -> dict[str, Any]:
@@ -107,5 +96,5 @@ def full_report(session: Session, plan: Plan) -> dict[str, Any]:
         "notices": notices_report(session, cid),
         "emails": emails_report(session, cid),
         "assignments": assignments_report(session, cid),
-        "targets": targets_report(session, plan),
+        "targets": [jsonable(asdict(line)) for line in target_lines(session, plan)],
     }

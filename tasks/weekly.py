@@ -17,6 +17,7 @@ from models import tables
 from models.mail import TEMPLATES, message_id
 from models.plan import Plan
 from models.rules import labels_of
+from models.standing import overdue_by_community
 from models.targets import target_result
 from tasks.escalate import target_inputs
 from tasks.outbox import outbox_row
@@ -110,22 +111,12 @@ def changes_since(session: Session, plan: Plan, day: date) -> dict[str, Any]:
     }
 
 
-def overdue_by_community(overdue: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per community: how many items are overdue and the longest delay, worst first."""
-    grouped: dict[str, list[int]] = {}
-    for late in overdue:
-        if late["assignee"].startswith("community:"):
-            grouped.setdefault(late["name"], []).append(late["overdue_days"])
-    rows = [{"name": name, "count": len(days), "longest": max(days)} for name, days in grouped.items()]
-    return sorted(rows, key=lambda r: (-r["longest"], r["name"]))
-
-
 def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -> EmailMessage:
     """The weekly e-mail to the leading group office, with the chart as an inline image."""
     data = status(session, plan, day)
     director = plan.leading_group.office_director
     context = {
-        "by_community": overdue_by_community(data["overdue"]),
+        "by_community": overdue_by_community(data.overdue),
         "titles": {i.id: i.label for _, i in plan.items()},
         "plan": plan,
         "day": day,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SMALL_PLAN = TESTS / "plans" / "small.yaml"
 SEED_PLAN = ROOT / "deployments" / "plans" / "qingyang-2022.yaml"
+GREENCOMM = Path(sys.executable).parent / "greencomm"  # the installed command beside this interpreter
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -77,5 +79,5 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    with prefect_test_harness(server_startup_timeout=180):  # a loaded 2-core machine can take long
         yield

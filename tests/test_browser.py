@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tasks.mailsink import free_port
-from tests.conftest import ROOT
+from tests.conftest import GREENCOMM, ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -65,8 +64,7 @@ def require_chromium() -> None:
 
 
 def greencomm_command() -> Path:
-    beside = Path(sys.executable).parent / "greencomm"
-    return beside if beside.exists() else ROOT / ".venv" / "bin" / "greencomm"
+    return GREENCOMM
 
 
 def clean_environment(var_dir: Path, prefect_port: int, sink_port: int) -> dict[str, str]:

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from deployments.cli import app
+from models import tables
+from models.settings import Settings
+from tasks.db import session_scope
 from tests.conftest import SMALL_PLAN
 
 runner = CliRunner()
@@ -60,6 +64,9 @@ def test_record_reads_xlsx_too(env: Path) -> None:
         sheet.append(row)
     book.save(env / "rows.xlsx")
     assert invoke("record", str(env / "rows.xlsx"))[0] == 0
+    with session_scope(Settings().database_url) as session:
+        members = session.exec(select(tables.ListMember)).all()
+    assert [(m.list_id, m.community_id, m.since.isoformat()) for m in members] == [("pilot", "c2", "2022-01-05")]
 
 
 def test_bad_rows_exit_2_with_row_numbers_and_nothing_is_written(env: Path) -> None:

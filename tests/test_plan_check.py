@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from deployments.cli import app
 from models.plan_rules import PlanError, parse_plan
-from tests.conftest import ROOT, SEED_PLAN, plan_data, write_plan
+from tests.conftest import GREENCOMM, SEED_PLAN, plan_data, write_plan
 
 runner = CliRunner()
 Mutation = Callable[[dict[str, Any]], None]
@@ -161,7 +161,7 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path: Path) -> No
     path = tmp_path / "bad.yaml"
     path.write_text("campaign: {id: BAD ID}\n", encoding="utf-8")
     done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "greencomm"), "plan", "check", str(path)],
+        [str(GREENCOMM), "plan", "check", str(path)],
         capture_output=True,
         text=True,
         check=False,
