@@ -33,8 +33,9 @@ browser:
 test: $(BIN)/greencomm browser lint typecheck
 	$(BIN)/pytest
 
+# The benchmark (tests/bench/): prints a table, writes var/bench.json; one at a time on a shared machine.
 bench: $(BIN)/greencomm
-	$(BIN)/python -m tests.bench
+	flock /tmp/greencomm-bench.lock $(BIN)/python -m tests.bench
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock: $(BIN)/greencomm

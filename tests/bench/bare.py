@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from models.plan import Plan
 from models.rules import item_supervisors, recipients, stage_due
 from tasks.db import get_engine
-from tests.bench.data import CAMPAIGN, PHASE, assignment_rows, date_params
+from tests.bench.data import CAMPAIGN, PHASE, assignment_rows, date_params, key_sql
 
 BATCH = 5000
 
@@ -68,7 +68,7 @@ def _escalate(connection: Connection, backend: str, plan: Plan, day: date) -> in
         )
         people = [f"p.{'contact' if r == 'assignee' else 'head'}" for r in hit.notify if r.startswith("assignee")]
         people += [f"'{email}'" for email in others]
-        key = f"'a' || a.id || '/{hit.stage}/{hit.cycle}'"
+        key = key_sql(hit.stage, hit.cycle, item.due)
         statement = text(
             "INSERT INTO notice (campaign_id, key, phase_id, day, item_id, assignee, assignment_id, stage, cycle,"
             f" recipients, roles, overdue_days, outbox_done) SELECT a.campaign_id, {key}, a.phase_id, :day, a.item_id,"

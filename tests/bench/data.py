@@ -7,6 +7,7 @@ reached earlier are stored, as earlier runs would have left them: the run only s
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,8 +37,9 @@ AHEAD_DAYS = (1, 2, 3, 5, 8, 12, 20, 30, 45, 60)  # working days before due on D
 DONE_PAST, DONE_AHEAD = 7, 1  # of every 10 communities, how many finished a past / a coming item
 
 
-def bench_plan(communities: int) -> Plan:
-    """The seed plan's offices, standards and escalation; `communities` communities; one phase 'bench'."""
+def bench_plan(communities: int, items: int = ITEMS) -> Plan:
+    """The seed plan's offices, standards and escalation; `communities` communities; one phase 'bench' of
+    `items` items (the first ones of OVERDUE_DAYS + AHEAD_DAYS)."""
     data: dict[str, Any] = yaml.safe_load(SEED.read_text(encoding="utf-8"))
     data["campaign"] |= {"id": CAMPAIGN, "calendar": "weekdays", "end": date(2024, 12, 31)}
     data["communities"] = [
@@ -65,7 +67,7 @@ def bench_plan(communities: int) -> Plan:
                     "due": due,
                     "supervisors": [offices[i % len(offices)]],
                 }
-                for i, due in enumerate(dues)
+                for i, due in enumerate(dues[:items])
             ],
         }
     ]
@@ -144,9 +146,9 @@ def date_params(statement: str) -> Any:
     return text(statement).bindparams(bindparam("due", type_=Date), bindparam("assigned", type_=Date))
 
 
-def populate(database: Database, communities: int) -> dict[str, int]:
+def populate(database: Database, communities: int, items: int = ITEMS) -> dict[str, int]:
     """Load the plan, insert every assignment and the notices earlier runs stored; returns the counts."""
-    plan = bench_plan(communities)
+    plan = bench_plan(communities, items)
     with session_scope(database.url) as session:
         sync_plan(session, plan, actor="bench", now=datetime(2024, 1, 1, tzinfo=UTC))
     engine = get_engine(database.url)
@@ -167,26 +169,39 @@ def populate(database: Database, communities: int) -> dict[str, int]:
     return {"assignments": int(assignments), "overdue": int(overdue), "stored_notices": history}
 
 
+def key_sql(stage: str, cycle: int, due: date) -> str:
+    """The notice key escalate() would store, as SQL over an assignment's id (keys carry the due day once
+    tasks.escalate has notice_key; 交办 is once per assignment)."""
+    if getattr(importlib.import_module("tasks.escalate"), "notice_key", None) is None:
+        return f"'a' || id || '/{stage}/{cycle}'"
+    if stage == "assigned":
+        return "'a' || id || '/assigned/0'"
+    return f"'a' || id || '/{due.isoformat()}/{stage}/{cycle}'"
+
+
 def _earlier_notices(connection: Connection, plan: Plan) -> int:
-    """For each past item, the notice of the stage its open assignments already reached the working day before."""
+    """For each past item, the notice of the stage its open assignments already reached the working day before;
+    交办 for every assignment when the plan sends one (they were all assigned long before)."""
     calendar = plan.calendar()
     yesterday = _workdays_from(DAY, -1)
+    handover = getattr(getattr(plan.escalation, "assign", None), "notify", None)
     stored = 0
     for item in plan.phase(PHASE).items:
         assert isinstance(item.due, date)
         before = stage_due(due=item.due, day=yesterday, calendar=calendar, escalation=plan.escalation, optional=False)
         today = stage_due(due=item.due, day=DAY, calendar=calendar, escalation=plan.escalation, optional=False)
-        if before is None or today is None or (before.stage, before.cycle) != (today.stage, today.cycle):
-            continue  # the item reaches a new stage today: the run sends it
-        key = f"'a' || id || '/{today.stage}/{today.cycle}'"
-        result = connection.execute(
-            text(
-                "INSERT INTO notice (campaign_id, key, phase_id, day, item_id, assignee, assignment_id, stage, cycle,"
-                f" recipients, roles, overdue_days, outbox_done) SELECT campaign_id, {key}, phase_id, :day, item_id,"
-                " assignee, id, :stage, :cycle, '[]', '{}', 0, true FROM assignment"
-                " WHERE item_id = :item AND completed_on IS NULL"
-            ).bindparams(bindparam("day", type_=Date)),
-            {"day": yesterday, "stage": today.stage, "cycle": today.cycle, "item": item.id},
-        )
-        stored += result.rowcount
+        stages = [("assigned", 0, "1 = 1")] if handover else []
+        if before and today and (before.stage, before.cycle) == (today.stage, today.cycle):
+            stages.append((today.stage, today.cycle, "completed_on IS NULL"))  # else it is new today: the run sends it
+        for stage, cycle, which in stages:
+            result = connection.execute(
+                text(
+                    "INSERT INTO notice (campaign_id, key, phase_id, day, item_id, assignee, assignment_id, stage,"
+                    f" cycle, recipients, roles, overdue_days, outbox_done) SELECT campaign_id,"
+                    f" {key_sql(stage, cycle, item.due)}, phase_id, :day, item_id, assignee, id, :stage, :cycle,"
+                    f" '[]', '{{}}', 0, true FROM assignment WHERE item_id = :item AND {which}"
+                ).bindparams(bindparam("day", type_=Date)),
+                {"day": yesterday, "stage": stage, "cycle": cycle, "item": item.id},
+            )
+            stored += result.rowcount
     return stored
