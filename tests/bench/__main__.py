@@ -55,11 +55,13 @@ def probe(kind: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
     return result
 
 
-def phase_runs(sizes: list[int], timeout: float, folder: Path) -> list[dict[str, Any]]:
-    """Each backend and size; once a run exceeds the timeout, the larger sizes of that backend run the baseline only."""
+def phase_runs(sizes: list[int], timeout: float, folder: Path, earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each backend and size; once a run exceeds the timeout (in this run or an earlier partial one), the larger
+    sizes of that backend run the baseline only."""
     rows = []
     for backend in ("sqlite", "postgres"):
-        too_slow: int | None = None
+        slow = [r["assignments"] for r in earlier if r["backend"] == backend and "timeout" in r["phase-run"]]
+        too_slow: int | None = min(slow) if slow else None
         for size in sizes:
             communities = size // ITEMS
             row: dict[str, Any] = {"backend": backend, "assignments": size, "communities": communities}
@@ -143,16 +145,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--quick", action="store_true", help="small sizes, to develop the benchmark")
     parser.add_argument("--only", default="abcd", help="sections to run, e.g. 'ab'")
+    parser.add_argument("--assignments", help="sizes of section a, e.g. 10000,100000 (default: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench.json")
     options = parser.parse_args()
     sizes = QUICK if options.quick else FULL
     results: dict[str, Any] = {"quick": options.quick, "goals": GOALS}
-    if options.only != "abcd" and options.out.exists():  # a partial run updates the sections it measured
-        results = json.loads(options.out.read_text(encoding="utf-8")) | results
+    earlier: dict[str, Any] = {}
+    if (options.only != "abcd" or options.assignments) and options.out.exists():  # a partial run updates its part
+        earlier = json.loads(options.out.read_text(encoding="utf-8"))
+        results = earlier | results
     with tempfile.TemporaryDirectory(prefix="greencomm-bench-") as temp:
         folder = Path(temp)
         if "a" in options.only:
-            results["phase_runs"] = phase_runs(sizes.assignments, sizes.timeout, folder)
+            wanted = [int(n) for n in options.assignments.split(",")] if options.assignments else sizes.assignments
+            fresh = phase_runs(wanted, sizes.timeout, folder, earlier.get("phase_runs", []))
+            kept = [r for r in earlier.get("phase_runs", []) if r["assignments"] not in wanted]
+            results["phase_runs"] = sorted(kept + fresh, key=lambda r: (r["backend"] != "sqlite", r["assignments"]))
         if "b" in options.only:
             from tests.bench.delivery import measure_delivery
 

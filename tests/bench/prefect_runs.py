@@ -53,6 +53,7 @@ def _direct() -> float:
 def measure_prefect(sizes: list[int], folder: Path) -> list[dict[str, Any]]:
     """One Prefect test server for every size; SQLite databases (the default backend)."""
     os.environ.pop("GREENCOMM_SMTP_HOST", None)  # delivery is measured in (b): here it finds nothing to send
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     from prefect.testing.utilities import prefect_test_harness
 
     rows: list[dict[str, Any]] = []
