@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,35 +51,46 @@ def probe(kind: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         return {"timeout": timeout}
     if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+        causes = [line for line in done.stderr.splitlines() if re.match(r"[\w.]+(Error|Exception): ", line)]
+        return {"error": (causes or [f"exit {done.returncode}"])[-1][:300]}
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
 def phase_runs(sizes: list[int], timeout: float, folder: Path, earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each backend and size; once a run exceeds the timeout (in this run or an earlier partial one), the larger
-    sizes of that backend run the baseline only."""
+    """Each backend and size. A run whose time, scaled linearly from a smaller size (in this run or an earlier
+    partial one), would exceed the timeout is not started: its row says so and gives that lower bound."""
     rows = []
     for backend in ("sqlite", "postgres"):
-        slow = [r["assignments"] for r in earlier if r["backend"] == backend and "timeout" in r["phase-run"]]
-        too_slow: int | None = min(slow) if slow else None
+        known = [r for r in earlier if r["backend"] == backend]
         for size in sizes:
             communities = size // ITEMS
             row: dict[str, Any] = {"backend": backend, "assignments": size, "communities": communities}
+            bound = _lower_bound(known, size)
             for kind in ("phase-bare", "phase-run"):
-                if kind == "phase-run" and too_slow is not None:
-                    row[kind] = {"skipped": f"{too_slow:,} assignments took over {timeout:.0f} s"}
+                if kind == "phase-run" and bound > timeout:
+                    row[kind] = {"skipped": f"at least {bound:.0f} s (linear from a smaller size)", "at_least": bound}
                     continue
                 with fresh_database(backend, folder) as database:
                     row["data"] = populate(database, communities)
                     row[kind] = probe(kind, {"url": database.url, "backend": backend}, timeout)
                 print(f"  a. {backend} {size:>9,} {kind}: {row[kind]}", file=sys.stderr, flush=True)
-            if "timeout" in row["phase-run"]:
-                too_slow = size
             bare, run = row["phase-bare"].get("seconds"), row["phase-run"].get("seconds")
             row["ratio"] = run / bare if run and bare else None
             rows.append(row)
+            known.append(row)
     return rows
+
+
+def _lower_bound(known: list[dict[str, Any]], size: int) -> float:
+    """The largest time a smaller size's run took (or at least took), scaled linearly to `size`."""
+    bounds = [0.0]
+    for row in known:
+        run = row["phase-run"]
+        seconds = run.get("seconds") or run.get("timeout") or run.get("at_least")
+        if seconds and row["assignments"] < size:
+            bounds.append(seconds * size / row["assignments"])
+    return max(bounds)
 
 
 def simulations(runs: list[tuple[int, str, str]], timeout: float) -> list[dict[str, Any]]:
@@ -95,10 +107,10 @@ def _fmt(value: Any, spec: str = ".2f") -> str:
 
 
 def _cell(result: dict[str, Any], key: str, spec: str = ".2f") -> str:
-    if "skipped" in result:
-        return "skip"
-    if "timeout" in result:
-        return f">{result['timeout']:.0f}s"
+    """A measured value, or why there is none: >N s (timed out), >N s* (not started: linear lower bound)."""
+    if "at_least" in result or "timeout" in result:
+        mark = f">{result['at_least']:.0f}s*" if "at_least" in result else f">{result['timeout']:.0f}s"
+        return mark if key == "seconds" else "—"
     if "error" in result:
         return "error"
     return _fmt(result.get(key), spec)
