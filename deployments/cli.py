@@ -9,17 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from deployments.console import RUN_FAILED, checked_plan, fail, fail_file, progress
+from deployments.console import RUN_FAILED, CommandGroup, checked_plan, fail, fail_file, progress
 from deployments.plan_file import plan_path
 from models.plan import Plan
-from models.progress import ProgressError, parse_rows
+from models.progress import HEADER, ProgressError, parse_rows
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
-from tasks.progress import CHUNK, apply_rows, read_rows
+from tasks.progress import CHUNK, apply_rows
+from tasks.sheets import read_table
 from tasks.status import status as status_data
 from tasks.store import load_campaign, sync_plan, today_in
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
+app = typer.Typer(cls=CommandGroup, no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
 plan_app = typer.Typer(no_args_is_help=True, help="plan files")
 db_app = typer.Typer(no_args_is_help=True, help="the database")
 communities_app = typer.Typer(no_args_is_help=True, help="the community roster")
@@ -102,14 +103,20 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
     """Apply progress rows (complete / select / assess), all or nothing."""
     settings = Settings()
     plan = live_plan(settings)
+    now = datetime.now(UTC)
     try:
-        rows = parse_rows(read_rows(file), plan)
+        table = read_table(file, HEADER)
+        rows = parse_rows(table.rows, plan, today=today_in(plan, now))
+        with (
+            session_scope(settings.database_url) as session,
+            progress("record", len(rows) // CHUNK + 1, every=1) as step,
+        ):
+            count = apply_rows(
+                session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=str(file), advance=step
+            )
     except ProgressError as error:
         fail_file(file, error.problems)
-    with session_scope(settings.database_url) as session, progress("record", len(rows) // CHUNK + 1, every=1) as step:
-        now, source = datetime.now(UTC), str(file)
-        count = apply_rows(session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=source, advance=step)
-    typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id}")
+    typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id} (read as {table.read_as})")
 
 
 @communities_app.command("import")
@@ -121,7 +128,7 @@ def communities_import(file: Annotated[Path, typer.Argument(help="roster .csv or
     settings = Settings()
     plan = live_plan(settings)
     try:
-        roster = parse_roster(read_rows(file, ROSTER_HEADER))
+        roster = parse_roster(read_table(file, ROSTER_HEADER).rows)
     except ProgressError as error:
         fail_file(file, error.problems)
     updated = with_roster(plan, roster)
@@ -170,9 +177,36 @@ def simulate(
 
 
 @app.command()
+def resend(
+    message_ids: Annotated[list[str] | None, typer.Argument(help="Message-IDs of dead letters")] = None,
+    every: Annotated[bool, typer.Option("--all", help="every dead letter of the campaign")] = False,
+) -> None:
+    """Put dead letters back in the outbox, same Message-ID; the next run of their phase sends them."""
+    from tasks.delivery import dead_letters
+    from tasks.delivery import resend as resend_rows
+
+    if bool(message_ids) == every:
+        fail(["resend: give MESSAGE-ID… or --all (one of them)"])
+    wanted = None if every else [m if m.startswith("<") else f"<{m.strip()}>" for m in message_ids or []]
+    settings = Settings()
+    plan = live_plan(settings)
+    with session_scope(settings.database_url) as session:
+        known = {row.message_id for row in dead_letters(session, plan.campaign.id)}
+        if unknown := [m for m in wanted or [] if m not in known]:
+            fail([f"MESSAGE-ID: {m} is not an undeliverable e-mail of {plan.campaign.id}" for m in unknown])
+        rows = resend_rows(session, plan.campaign.id, wanted)
+    for row in rows:
+        typer.echo(f"{row.message_id} {row.recipient}: pending again, sent by the next {row.phase_id} run")
+    typer.echo(f"{len(rows)} e-mail(s) back in the outbox", err=True)
+
+
+@app.command()
 def up(
     file: Annotated[Path | None, typer.Argument(help="plan YAML (default: GREENCOMM_PLAN)")] = None,
     rebase: Annotated[str | None, typer.Option("--rebase", help="DATE, today, or auto (shift a past plan)")] = None,
+    external_server: Annotated[
+        bool, typer.Option("--external-server", help="use the Prefect server already at GREENCOMM_PREFECT_HOST:PORT")
+    ] = False,
 ) -> None:
     """The main job: database, local Prefect server and UI, SMTP sink, served deployments."""
     from deployments.prefect_env import exposure_problem, use_prefect_environment
@@ -186,7 +220,7 @@ def up(
         fail([problem])
     use_prefect_environment(settings)
     try:
-        run_up(settings, plan, rebase)
+        run_up(settings, plan, rebase, external_server)
     except (RuntimeError, OSError) as error:  # a port in use, a server that would not start
         fail([f"up: {error}"], RUN_FAILED)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from models.progress import ProgressError, ProgressRow, parse_rows
 from models.settings import Settings
 from tasks.mailsink import MailSink
 from tasks.progress import read_rows
-from tasks.replay import run_simulation
+from tasks.replay import DeliveryPolicy, run_simulation
 from tasks.smtp import SmtpConfig
 
 
@@ -38,7 +39,8 @@ def simulate_command(
     rows = _events(events, plan) if events else []
     settings = Settings()
     with ExitStack() as stack:
-        config = _delivery(stack, sink, smtp)
+        config = _delivery(stack, sink, smtp, settings)
+        policy = DeliveryPolicy(settings.smtp_concurrency, settings.smtp_budget, settings.smtp_give_up_after)
         with progress("simulate", (end - start).days + 1) as advance:
             result = run_simulation(
                 plan,
@@ -48,6 +50,7 @@ def simulate_command(
                 smtp=config,
                 mail_from=settings.mail_from,
                 on_day=lambda day: advance(day.isoformat()),
+                policy=policy,
             )
     text = json.dumps(result.report, ensure_ascii=False, indent=1)
     if report:
@@ -56,7 +59,7 @@ def simulate_command(
         typer.echo(text)
     typer.echo(f"{len(result.report['notices'])} notices, {len(result.report['emails'])} e-mails", err=True)
     if result.undelivered:
-        fail(["undelivered after retries:", *result.undelivered[:20]], RUN_FAILED)
+        fail([f"{len(result.undelivered)} e-mail(s) undelivered at the end:", *result.undelivered[:20]], RUN_FAILED)
 
 
 def _day(text: str, option: str) -> date:
@@ -73,13 +76,16 @@ def _events(path: Path, plan: Plan) -> list[ProgressRow]:
         fail_file(path, error.problems)
 
 
-def _delivery(stack: ExitStack, sink: Path | None, smtp: str | None) -> SmtpConfig | None:
+def _delivery(stack: ExitStack, sink: Path | None, smtp: str | None, settings: Settings) -> SmtpConfig | None:
+    """--sink: a local sink; --smtp HOST:PORT: that server with every other GREENCOMM_SMTP_* setting."""
     if sink:
         mail = stack.enter_context(MailSink(sink))
-        return SmtpConfig(host="127.0.0.1", port=mail.port, security="none", username=None, password=None)
+        return SmtpConfig("127.0.0.1", mail.port, "none", None, None, settings.smtp_timeout)
     if smtp:
         host, _, port = smtp.rpartition(":")
         if not host or not port.isdigit():
             fail([f"--smtp: {smtp!r} is not HOST:PORT"])
-        return SmtpConfig(host=host, port=int(port), security="none", username=None, password=None)
+        configured = SmtpConfig.from_settings(settings.model_copy(update={"smtp_host": host.strip("[]")}))
+        assert configured is not None  # a host is set
+        return replace(configured, port=int(port))
     return None

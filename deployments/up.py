@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import pickle
+import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -13,15 +16,18 @@ from pathlib import Path
 import httpx
 import typer
 
+from deployments.children import stop_child, watch_stop_signals
+from deployments.serve_runner import CANCEL_SECONDS, DRAIN_SECONDS
 from models import tables
 from models.plan import Plan
-from models.plan_rules import rebase
-from models.rehearsal import current_phase, rehearsal_notes, rehearsal_shift
+from models.rehearsal import rebase, rehearsal_notes, rehearsal_shift
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
 from tasks.store import sync_plan, today_in
 
 SERVER_START_SECONDS = 120
+SERVER_STOP_SECONDS = 15.0
+RUNNER_STOP_SECONDS = DRAIN_SECONDS + 2 * CANCEL_SECONDS + 10  # its own bounded waits, then we kill it
 
 
 def prepare_campaign(settings: Settings, plan: Plan, option: str | None) -> Plan:
@@ -38,8 +44,8 @@ def prepare_campaign(settings: Settings, plan: Plan, option: str | None) -> Plan
     return live
 
 
-def start_server(settings: Settings, stack: ExitStack) -> None:
-    """A local Prefect server and UI in a child process; stopped when `up` stops."""
+def start_server(settings: Settings, stack: ExitStack, stopping: threading.Event) -> None:
+    """A local Prefect server and UI in a session of its own (Ctrl-C reaches `up` only); stopped after the runner."""
     log = (settings.var_dir / "prefect-server.log").open("ab")
     stack.callback(log.close)
     command = [
@@ -53,18 +59,20 @@ def start_server(settings: Settings, stack: ExitStack) -> None:
         "--port",
         str(settings.prefect_port),
     ]
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
-    stack.callback(_stop, server)
-    _wait_healthy(settings.api_url, server, settings.var_dir / "prefect-server.log")
+    server = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True
+    )
+    stack.callback(stop_child, server, "the Prefect server", signal.SIGTERM, SERVER_STOP_SECONDS)
+    _wait_healthy(settings.api_url, server, settings.var_dir / "prefect-server.log", stopping)
 
 
-def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_healthy(api_url: str, server: subprocess.Popen[bytes] | None, log: Path, stopping: threading.Event) -> None:
     from deployments.console import progress
 
     deadline = time.monotonic() + SERVER_START_SECONDS
     with progress("starting Prefect server", SERVER_START_SECONDS, every=10) as advance:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
+        while time.monotonic() < deadline and not stopping.is_set():
+            if server is not None and server.poll() is not None:
                 raise RuntimeError(f"the Prefect server exited ({server.returncode}); see {log}")
             try:
                 if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
@@ -72,16 +80,28 @@ def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], log: Path) -> N
             except httpx.HTTPError:
                 pass
             advance("waiting")
-            time.sleep(1)
-    raise RuntimeError(f"the Prefect server did not answer at {api_url} within {SERVER_START_SECONDS} s")
+            stopping.wait(1)
+    if not stopping.is_set():
+        which = "the Prefect server" if server else "the external Prefect server (--external-server)"
+        raise RuntimeError(f"{which} did not answer at {api_url} within {SERVER_START_SECONDS} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def start_runner(stack: ExitStack) -> subprocess.Popen[bytes]:
+    """The runner (deployments, flow runs) in a session of its own; it loads Prefect while the server starts."""
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "deployments.serve_runner"], stdin=subprocess.PIPE, start_new_session=True
+    )
+    assert runner.stdin is not None
+    stack.callback(stop_child, runner, "the runner", signal.SIGTERM, RUNNER_STOP_SECONDS)
+    stack.callback(runner.stdin.close)  # a runner still waiting for its plan gets none and exits
+    return runner
+
+
+def hand_over(runner: subprocess.Popen[bytes], plan: Plan) -> None:
+    """The live plan to the runner, which then registers the deployments and serves them."""
+    assert runner.stdin is not None
+    with runner.stdin:
+        runner.stdin.write(pickle.dumps(plan))
 
 
 def start_sink(settings: Settings, stack: ExitStack) -> None:
@@ -99,30 +119,24 @@ def start_sink(settings: Settings, stack: ExitStack) -> None:
     typer.echo(f"SMTP sink: 127.0.0.1:{sink.port}, e-mails saved in {settings.var_dir / 'mail'}/")
 
 
-def serve_all(settings: Settings, plan: Plan) -> None:
-    """Register the deployments, run the current phase once so the UI has a run, then serve until Ctrl-C."""
-    from prefect import serve
-    from prefect.deployments import run_deployment
-
-    from deployments.definitions import deployments
-
-    served = deployments(plan)
-    for deployment in served:
-        deployment.apply()
-    phase = current_phase(plan, today_in(plan, datetime.now(UTC)))
-    run_deployment(f"{phase}-phase/{plan.campaign.id}", timeout=0)
-    ui = settings.api_url.removesuffix("/api")
-    typer.echo(f"Prefect UI: {ui}  ·  API: {settings.api_url}  ·  deployments: {ui}/deployments")
-    typer.echo("Ctrl-C stops the server, the sink and the runner; schedules stay for the next start.")
-    serve(*served, pause_on_shutdown=False, print_starting_message=False)
-
-
-def run_up(settings: Settings, plan: Plan, option: str | None) -> None:
+def run_up(settings: Settings, plan: Plan, option: str | None, external_server: bool = False) -> None:
+    """Start everything, serve until Ctrl-C or SIGTERM, then stop the runner, the server and the sink, in order."""
+    stopping = watch_stop_signals()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    live = prepare_campaign(settings, plan, option)
-    with ExitStack() as stack:
+    with ExitStack() as stack:  # closes in reverse: runner, server, sink
         if not settings.smtp_host:
-            start_sink(settings, stack)
-        start_server(settings, stack)
-        serve_all(settings, live)  # returns on Ctrl-C: Prefect's serve handles the interrupt
-        typer.echo("stopping the Prefect server and the SMTP sink…")
+            start_sink(settings, stack)  # first: the runner inherits its address
+        server = stack.enter_context(ExitStack())
+        runner = start_runner(stack)
+        live = prepare_campaign(settings, plan, option)
+        if external_server:
+            _wait_healthy(settings.api_url, None, Path("-"), stopping)
+        elif not stopping.is_set():
+            start_server(settings, server, stopping)
+        if not stopping.is_set():
+            hand_over(runner, live)
+        while not stopping.wait(1):
+            if runner.poll() is not None:
+                raise RuntimeError(f"the runner exited ({runner.returncode}); see the lines above")
+        typer.echo("up: stopping the runner (a run in flight may finish), then the Prefect server and the SMTP sink…")
+    typer.echo("up: stopped")

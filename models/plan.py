@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,10 +13,16 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from models.workcal import CalendarKind, WorkCalendar
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # a campaign's dates: anything outside is a typo
+HIDDEN = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
 
 def _single_line(text: str) -> str:
     if "\r" in text or "\n" in text:
         raise ValueError("must be one line (contains CR or LF)")
+    for char in text:
+        if char in HIDDEN or unicodedata.category(char) == "Cc":
+            raise ValueError(f"must be one line of plain text (contains U+{ord(char):04X})")
     if not text.strip():
         raise ValueError("must not be empty")
     return text.strip()
@@ -58,6 +65,16 @@ def _due(value: object) -> date | str:
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD), nor a month-day (MM-DD) for a yearly item") from None
 
 
+def _sane_day(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day} is outside the years {FIRST_DAY.year}–{LAST_DAY.year}")
+    return day
+
+
+def _sane_due(due: date | str) -> date | str:
+    return _sane_day(due) if isinstance(due, date) else due
+
+
 def _owner(text: str) -> str:
     if not re.fullmatch(r"communities|list:[A-Za-z0-9_.-]+|office:[A-Za-z0-9_.-]+", text):
         raise ValueError(f"{text!r} is not communities, list:<list id> or office:<office id>")
@@ -67,7 +84,8 @@ def _owner(text: str) -> str:
 Name = Annotated[str, AfterValidator(_single_line)]
 Email = Annotated[str, AfterValidator(_email)]
 Ref = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-Share = Annotated[float, Field(gt=0, le=1)]
+Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+Day = Annotated[date, AfterValidator(_sane_day)]
 Recipient = Literal["assignee", "assignee_head", "supervisors", "supervisor_heads", "leading_group_office", "leader"]
 
 
@@ -88,7 +106,7 @@ class Campaign(Node):
     timezone: Annotated[str, AfterValidator(_timezone)]
     run_at: Annotated[str, BeforeValidator(_clock)]
     calendar: CalendarKind
-    end: date
+    end: Day
 
     @property
     def run_time(self) -> time:
@@ -122,7 +140,7 @@ class Area(Node):
 
 
 class Measure(Node):
-    min: float
+    min: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]  # a share (≤ 1) or a count
 
 
 class Standard(Node):
@@ -137,7 +155,7 @@ class Item(Node):
     title: Name | None = None
     owner: Annotated[str, AfterValidator(_owner)]
     kind: Literal["task", "standards", "list"] = "task"
-    due: Annotated[date | str, BeforeValidator(_due)]
+    due: Annotated[date | str, BeforeValidator(_due), AfterValidator(_sane_due)]
     basis: str = ""
     assumed: bool = False
     optional: bool = False
@@ -154,8 +172,8 @@ class Item(Node):
 class Phase(Node):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     name: Name
-    start: date
-    end: date
+    start: Day
+    end: Day
     items: list[Item] = []
 
 
@@ -169,7 +187,7 @@ class Target(Node):
     id: Ref
     list_id: Ref = Field(alias="list")
     min_share: Share
-    by: date
+    by: Day
 
 
 class Reminder(Node):
@@ -189,8 +207,8 @@ class Escalation(Node):
 
 
 class CalendarOverrides(Node):
-    holidays: list[date] = []
-    workdays: list[date] = []
+    holidays: list[Day] = []
+    workdays: list[Day] = []
 
 
 class Plan(Node):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from models.plan import Item, Phase, Plan
+from models.plan_yaml import load_yaml
 from models.workcal import uncovered_years
 
 
@@ -37,15 +38,25 @@ def parse_plan(text: str) -> Plan:
 
 def _load_yaml(text: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data, duplicates = load_yaml(text)
     except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        place = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        reason = getattr(error, "problem", None) or "cannot be parsed"
-        raise PlanError([f"<file>: not valid YAML{place}: {reason}"]) from None
+        raise PlanError([f"<file>: not valid YAML{_place(error)}: {_reason(error)}"]) from None
+    if duplicates:
+        raise PlanError([f"<file>: {line}" for line in duplicates])
     if not isinstance(data, dict):
         raise PlanError(["<file>: expected a YAML mapping with campaign, offices, phases, …"])
     return data
+
+
+def _place(error: yaml.YAMLError) -> str:
+    where = getattr(error, "problem_mark", None)
+    return f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+
+
+def _reason(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"character U+{error.character:04X} is not allowed (position {error.position})"
+    return str(getattr(error, "problem", None) or error or "cannot be parsed").splitlines()[0]
 
 
 def field_path(loc: Iterable[int | str]) -> str:
@@ -114,9 +125,10 @@ def _references(plan: Plan) -> Iterator[str]:
     for s, standard in enumerate(plan.standards):
         if standard.area not in areas:
             yield f"standards[{s}].area: unknown area {standard.area!r}"
+    cyclic = _cyclic({named.id: named.includes for named in plan.lists})
     for n, named in enumerate(plan.lists):
         yield from _unknown(f"lists[{n}].includes", named.includes, lists, "list")
-        if named.id in _included(plan, named.id, set()):
+        if named.id in cyclic:
             yield f"lists[{n}].includes: list {named.id!r} includes itself"
     for t, target in enumerate(plan.targets):
         if target.list_id not in lists:
@@ -129,15 +141,43 @@ def _unknown(path: str, refs: list[str], known: set[str], what: str) -> Iterator
             yield f"{path}[{index}]: unknown {what} {ref!r}"
 
 
-def _included(plan: Plan, list_id: str, seen: set[str]) -> set[str]:
-    """Lists reachable through `includes` from list_id (cycle-safe)."""
-    for named in plan.lists:
-        if named.id == list_id:
-            for child in named.includes:
-                if child not in seen:
-                    seen.add(child)
-                    _included(plan, child, seen)
-    return seen
+def _cyclic(children: dict[str, list[str]]) -> set[str]:
+    """Lists on an `includes` cycle (Tarjan's components, with a stack: any chain length is safe)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    path: list[str] = []
+    on_path: set[str] = set()
+    cyclic: set[str] = set()
+    for root in children:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child_at = work.pop()
+            if child_at == 0:
+                index[node] = low[node] = len(index)
+                path.append(node)
+                on_path.add(node)
+            kids = [k for k in children.get(node, []) if k in children]
+            if child_at < len(kids):
+                work.append((node, child_at + 1))
+                kid = kids[child_at]
+                if kid not in index:
+                    work.append((kid, 0))
+                elif kid in on_path:
+                    low[node] = min(low[node], index[kid])
+                continue
+            if low[node] == index[node]:
+                component = [path.pop()]
+                while component[-1] != node:
+                    component.append(path.pop())
+                on_path.difference_update(component)
+                if len(component) > 1 or node in children[node]:
+                    cyclic.update(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return cyclic
 
 
 def _phase_dates(plan: Plan) -> Iterator[str]:
@@ -236,32 +276,17 @@ def _calendar_rules(plan: Plan) -> Iterator[str]:
     missing = uncovered_years(years, [*overrides.holidays, *overrides.workdays])
     if missing:
         yield (
-            f"campaign.calendar: cn-workdays has no official calendar for {', '.join(map(str, missing))}; "
+            f"campaign.calendar: cn-workdays has no official calendar for {_spans(missing)}; "
             "add those years' holidays and workdays to calendar_overrides"
         )
 
 
-def rebase(plan: Plan, first_day: date) -> Plan:
-    """The same plan with every date shifted so the first phase starts on `first_day` (a rehearsal)."""
-    delta = first_day - plan.start
-    data = plan.model_dump(mode="python", by_alias=True)
-    data["campaign"]["end"] += delta
-    for phase in data["phases"]:
-        phase["start"] += delta
-        phase["end"] += delta
-        for item in phase["items"]:
-            item["due"] = _shift_due(plan, item, delta)
-    for target in data["targets"]:
-        target["by"] += delta
-    for key in ("holidays", "workdays"):
-        data["calendar_overrides"][key] = [d + delta for d in data["calendar_overrides"][key]]
-    return Plan.model_validate(data)
-
-
-def _shift_due(plan: Plan, item: dict[str, Any], delta: timedelta) -> date | str:
-    """A date moves by delta; a yearly month-day moves as its first occurrence in the campaign does."""
-    due = item["due"]
-    if isinstance(due, date):
-        return due + delta
-    first = yearly_dues(plan, Item.model_validate(item))
-    return (first[0] + delta).strftime("%m-%d") if first else str(due)
+def _spans(years: list[int]) -> str:
+    """[2027, 2028, 2029, 2031] → '2027–2029, 2031'."""
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and year == spans[-1][-1] + 1:
+            spans[-1].append(year)
+        else:
+            spans.append([year])
+    return ", ".join(f"{s[0]}–{s[-1]}" if len(s) > 1 else str(s[0]) for s in spans)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from models.cells import DAY_FORMS, read_day, read_number, structural
 from models.plan import Plan
 
 HEADER = ("date", "action", "assignee", "target", "value")
@@ -31,39 +32,64 @@ class ProgressRow:
     value: str
 
 
-def parse_rows(rows: Iterable[tuple[int, dict[str, str]]], plan: Plan) -> list[ProgressRow]:
-    """Every row checked; ProgressError names each bad row, so nothing is applied half-way."""
+CELLS = dict(zip(HEADER, "ABCDE", strict=True))  # the column a field is in, for "row 4 (cell A4)"
+MAX_MEASURE = 1e9  # a measured standard's value beyond this is a typo, not a count
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, dict[str, str]]], plan: Plan, *, today: date | None = None
+) -> list[ProgressRow]:
+    """Every row checked; ProgressError names each bad row, so nothing is applied half-way.
+
+    `today` (the plan's local day, from the command) refuses rows dated after it; None (a replay) does not.
+    """
     parsed, problems = [], []
+    seen: dict[tuple[date, str, str, str, str], int] = {}
     for number, raw in rows:
-        errors = list(_row_problems(raw, plan))
+        text = {key: structural(raw.get(key)) for key in HEADER}
+        text["action"] = text["action"].lower()
+        errors = list(_row_problems(text, plan, today))
         if errors:
-            problems += [f"row {number}: {error}" for error in errors]
+            problems += [_where(number, error) for error in errors]
+            continue
+        row = _row(number, text)
+        key = (row.day, row.action, row.assignee, row.target, row.value)
+        if key in seen:
+            problems.append(f"row {number}: duplicate of row {seen[key]}")
         else:
-            parsed.append(_row(number, raw))
+            seen[key] = number
+            parsed.append(row)
     if problems:
         raise ProgressError(problems)
     return parsed
 
 
-def _row(number: int, raw: dict[str, str]) -> ProgressRow:
-    value = raw.get("value", "").strip()
-    action: Action = raw["action"].strip()  # type: ignore[assignment]  # checked by _row_problems
-    return ProgressRow(
-        number,
-        date.fromisoformat(raw["date"].strip()),
-        action,
-        raw["assignee"].strip(),
-        raw["target"].strip(),
-        value,
-    )
+def repeated_completions(rows: Iterable[ProgressRow], recorded: Collection[tuple[str, str, date]]) -> list[str]:
+    """`complete` rows identical to one already recorded (item, assignee, day): a file recorded twice."""
+    return [
+        f"row {r.row}: duplicate of a complete row already recorded ({r.day}, {r.assignee}, {r.target})"
+        for r in rows
+        if r.action == "complete" and (r.target, r.assignee, r.day) in recorded
+    ]
 
 
-def _row_problems(raw: dict[str, str], plan: Plan) -> Iterator[str]:
-    text = {key: (raw.get(key) or "").strip() for key in HEADER}
-    try:
-        date.fromisoformat(text["date"])
-    except ValueError:
-        yield f"date: {text['date']!r} is not a date (YYYY-MM-DD)"
+def _where(number: int, error: str) -> str:
+    field = error.partition(":")[0]
+    return f"row {number} (cell {CELLS[field]}{number}): {error}" if field in CELLS else f"row {number}: {error}"
+
+
+def _row(number: int, text: dict[str, str]) -> ProgressRow:
+    value = text["value"]
+    if text["action"] == "assess" and value.endswith("%"):
+        value = f"{read_number(value):.12g}"  # 35% is stored as 0.35 (full-width digits are folded already)
+    day = read_day(text["date"])
+    action: Action = text["action"]  # type: ignore[assignment]  # checked by _row_problems
+    assert day is not None  # checked by _row_problems
+    return ProgressRow(number, day, action, text["assignee"], text["target"], value)
+
+
+def _row_problems(text: dict[str, str], plan: Plan, today: date | None) -> Iterator[str]:
+    yield from _date_problems(text["date"], plan, today)
     kind, _, ref = text["assignee"].partition(":")
     communities = {c.id for c in plan.communities}
     offices = {o.id for o in plan.offices}
@@ -72,9 +98,21 @@ def _row_problems(raw: dict[str, str], plan: Plan) -> Iterator[str]:
     checks = {"complete": _complete_problems, "select": _select_problems, "assess": _assess_problems}
     check = checks.get(text["action"])
     if check is None:
-        yield f"action: {text['action']!r} is not one of complete, select, assess"
+        yield f"action: {text['action']!r} is not one of {', '.join(checks)}"
     else:
         yield from check(text, kind, plan)
+
+
+def _date_problems(text: str, plan: Plan, today: date | None) -> Iterator[str]:
+    day = read_day(text)
+    if day is None:
+        yield f"date: {text!r} is not a date ({DAY_FORMS})"
+    elif day < plan.start:
+        yield f"date: {day} is before the campaign starts ({plan.start})"
+    elif day > plan.campaign.end:
+        yield f"date: {day} is after the campaign ends ({plan.campaign.end})"
+    elif today is not None and day > today:
+        yield f"date: {day} is after today ({today}): record progress once it has happened"
 
 
 def _complete_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[str]:
@@ -108,15 +146,12 @@ def _assess_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[st
     value = text["value"]
     if value in ("met", "unmet"):
         return
+    number = read_number(value)
     if standard.measure is None:
         yield f"value: standard {standard.id} takes met or unmet, not {value!r}"
-    elif not _is_number(value):
+    elif number is None:
         yield f"value: standard {standard.id} is measured: met, unmet or a number like 0.35, not {value!r}"
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return value.lower() not in ("nan", "inf", "-inf", "infinity")
+    elif standard.measure.min <= 1 and not 0 <= number <= 1:
+        yield f"value: standard {standard.id} is a share: a number from 0 to 1 (e.g. 0.35 or 35%), not {value!r}"
+    elif not 0 <= number <= MAX_MEASURE:
+        yield f"value: standard {standard.id} takes a number from 0 to {MAX_MEASURE:g}, not {value!r}"

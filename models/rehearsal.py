@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
-from models.plan import Plan
+from models.plan import Item, Plan
+from models.plan_rules import yearly_dues
 from models.workcal import uncovered_years
 
 
@@ -42,3 +44,29 @@ def current_phase(plan: Plan, today: date) -> str:
     """The phase whose window holds today, else the latest one started (its items stay open)."""
     started = [p for p in plan.phases if p.start <= today] or plan.phases[:1]
     return started[-1].id
+
+
+def rebase(plan: Plan, first_day: date) -> Plan:
+    """The same plan with every date shifted so the first phase starts on `first_day` (a rehearsal)."""
+    delta = first_day - plan.start
+    data = plan.model_dump(mode="python", by_alias=True)
+    data["campaign"]["end"] += delta
+    for phase in data["phases"]:
+        phase["start"] += delta
+        phase["end"] += delta
+        for item in phase["items"]:
+            item["due"] = _shift_due(plan, item, delta)
+    for target in data["targets"]:
+        target["by"] += delta
+    for key in ("holidays", "workdays"):
+        data["calendar_overrides"][key] = [d + delta for d in data["calendar_overrides"][key]]
+    return Plan.model_validate(data)
+
+
+def _shift_due(plan: Plan, item: dict[str, Any], delta: timedelta) -> date | str:
+    """A date moves by delta; a yearly month-day moves as its first occurrence in the campaign does."""
+    due = item["due"]
+    if isinstance(due, date):
+        return due + delta
+    first = yearly_dues(plan, Item.model_validate(item))
+    return (first[0] + delta).strftime("%m-%d") if first else str(due)

@@ -7,11 +7,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from models.cells import structural
 from models.plan import Community, Plan
 from models.plan_rules import field_path
 from models.progress import ProgressError
 
 ROSTER_HEADER = ("id", "name", "contact_name", "contact_email", "head_name", "head_email")
+STRUCTURAL = ("id", "contact_email", "head_email")  # full-width forms folded; names are kept as written
 IMPORTED = "roster_imported"  # set on a plan whose communities came from an import: reloads keep them
 
 
@@ -19,9 +21,10 @@ def parse_roster(rows: Iterable[tuple[int, dict[str, str]]]) -> list[Community]:
     """Communities from roster rows; ProgressError names every bad row and field."""
     communities, problems, seen = [], [], set()
     for number, raw in rows:
-        if raw["id"].strip() in seen:
-            problems.append(f"row {number}: id: duplicate id {raw['id'].strip()!r}")
-        seen.add(raw["id"].strip())
+        raw = {**raw, **{key: structural(raw[key]) for key in STRUCTURAL}}
+        if raw["id"] in seen:
+            problems.append(f"row {number}: id: duplicate id {raw['id']!r}")
+        seen.add(raw["id"])
         try:
             community = Community.model_validate(_nested(raw))
         except ValidationError as error:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class Settings(BaseSettings):
@@ -17,17 +19,19 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite at <var_dir>/greencomm.db
     plan: Path | None = None  # empty: the plan `deployments` ships
     smtp_host: str | None = None
-    smtp_port: int = 25
+    smtp_port: Port = 25
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_timeout: float = 30.0
-    smtp_concurrency: int = 4
+    smtp_timeout: Annotated[float, Field(gt=0)] = 30.0
+    smtp_concurrency: Annotated[int, Field(ge=1)] = 4
+    smtp_budget: Annotated[float, Field(gt=0)] = 120.0  # seconds a run may spend delivering; the rest waits
+    smtp_give_up_after: Annotated[int, Field(ge=1)] = 5  # runs failing for now (4xx) before a dead letter
     mail_from: str = "greencomm@localhost"
     var_dir: Path = Path("var")
     prefect_host: str = "127.0.0.1"
-    prefect_port: int = 4200
-    sink_port: int = 2525
+    prefect_port: Port = 4200
+    sink_port: Port = 2525
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

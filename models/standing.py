@@ -50,6 +50,21 @@ class TargetLine:
 
 
 @dataclass(frozen=True)
+class DeadLetter:
+    """An e-mail given up on (a permanent refusal, or too many runs failing): resent with `greencomm resend`."""
+
+    day: date
+    phase: str
+    to: str
+    message_id: str
+    error: str
+
+
+def dead_letter(row: tables.Outbox) -> DeadLetter:
+    return DeadLetter(row.day, row.phase_id, row.recipient, row.message_id, row.last_error or "")
+
+
+@dataclass(frozen=True)
 class Standing:
     campaign: str
     as_of: date
@@ -57,6 +72,7 @@ class Standing:
     overdue: list[Overdue]
     targets: list[TargetLine]
     standards: dict[str, dict[str, Mark3]]  # community id → {standard id: met | unmet | none}
+    undeliverable: list[DeadLetter]
 
     def to_json(self) -> dict[str, Any]:
         return dict(jsonable(asdict(self)))

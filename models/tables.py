@@ -100,7 +100,7 @@ class Outbox(SQLModel, table=True):
     subject: str
     body: bytes
     notice_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="pending", index=True)  # pending | sending | sent
+    status: str = Field(default="pending", index=True)  # pending | sending | sent | undeliverable
     attempts: int = 0
     last_error: str | None = None
     claimed_at: datetime | None = None

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from models import tables
 from models.plan import Plan
 from models.rules import labels_of
-from models.standing import Standing
+from models.standing import DeadLetter, Standing
 from tasks.status import status
 
 MARK_TEXT = {"met": "✅ 达标", "unmet": "❌ 未达标", "none": "— 未评估"}
@@ -41,6 +41,18 @@ def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dic
         key=f"{key}-overdue",
         description="逾期事项（按责任单位）",
     )
+    create_table_artifact(dead_letter_table(data.undeliverable), key=f"{key}-undeliverable", description=DEAD)
+
+
+DEAD = "无法投递的邮件（greencomm resend 重发）"
+
+
+def dead_letter_table(rows: list[DeadLetter]) -> list[dict[str, Any]]:
+    """Dead letters as a table (the deliver task republishes it when a run gives an e-mail up)."""
+    return [
+        {"日期": r.day.isoformat(), "阶段": r.phase, "收件人": r.to, "Message-ID": r.message_id, "原因": r.error}
+        for r in rows
+    ] or [{"说明": "没有无法投递的邮件"}]
 
 
 def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[dict[str, Any]]:
@@ -103,6 +115,8 @@ def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, An
         f"- 本次新分派任务 **{summary['assigned']}** 项，新完成 **{summary['completed']}** 项",
         f"- 本次新通知 **{summary['notices']}** 条，生成邮件 **{summary['emails']}** 封",
         f"- 全部任务 {counts.total} 项：已完成 {counts.completed}，未完成 {counts.open}，逾期 {len(data.overdue)}",
+        f"- 无法投递的邮件 **{len(data.undeliverable)}** 封"
+        + ("（见“无法投递的邮件”表）" if data.undeliverable else ""),
         "",
         "| 目标 | 截止 | 要求 | 达成 | 结果 |",
         "| --- | --- | --- | --- | --- |",

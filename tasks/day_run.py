@@ -11,8 +11,9 @@ from sqlmodel import Session
 from models.mail import Digest
 from models.plan import Plan
 from tasks import work
+from tasks.delivery import Delivery, claim, send_claimed, settle
 from tasks.escalate import escalate
-from tasks.outbox import Delivery, build_digests, claim, compose, notice_facts, send_claimed, settle
+from tasks.outbox import build_digests, compose, notice_facts
 from tasks.smtp import SmtpConfig
 
 
@@ -61,12 +62,26 @@ def preview_day(session: Session, plan: Plan, phase_id: str, day: date) -> list[
 
 
 async def deliver(
-    session: Session, plan: Plan, phase_id: str, config: SmtpConfig, *, now: datetime, concurrency: int
+    session: Session,
+    plan: Plan,
+    phase_id: str,
+    config: SmtpConfig,
+    *,
+    now: datetime,
+    concurrency: int,
+    budget: float,
+    give_up_after: int,
+    time_left: float | None = None,
 ) -> Delivery:
-    """Send the phase's unsent e-mails: claim them (committed first), send, then record the outcome."""
-    rows = claim(session, plan.campaign.id, phase_id, now)
+    """Send the phase's unsent e-mails within `time_left` (default `budget`) seconds: claim them (committed
+    first), send, settle. Nothing is claimed once no time is left."""
+    if time_left is not None and time_left <= 0:
+        return Delivery(0, [])
+    rows = claim(session, plan.campaign.id, phase_id, now, budget)
     session.commit()
-    errors = await send_claimed(rows, config, concurrency=concurrency)
-    delivery = settle(session, rows, errors, now)
+    results = await send_claimed(
+        rows, config, concurrency=concurrency, budget=budget if time_left is None else time_left
+    )
+    delivery = settle(session, rows, results, now, give_up_after=give_up_after)
     session.commit()
     return delivery

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from email.message import EmailMessage
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.mail import Digest, NoticeLine, Person, render_digest
+from models.mail import Digest, NoticeLine, Person, one_line, render_digest
 from models.plan import Item, Plan, Standard
 from models.rules import TargetResult, labels_of, latest_marks, stage_level, unmet_standards
 from models.targets import target_result
 from tasks.escalate import target_inputs
-from tasks.smtp import SmtpConfig, send_messages
 from tasks.work import assessment_marks, insert_ignoring_duplicates
-
-STALE_CLAIM = timedelta(minutes=10)  # a 'sending' row older than this belonged to a process that died
 
 REASONS = {
     "assignee": "您是该事项的责任人（{who}）",
@@ -121,38 +119,71 @@ def _what_to_do(item: Item, unmet: list[Standard]) -> str:
 
 
 def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from: str) -> list[tables.Outbox]:
-    """Turn the phase's notices not yet in the outbox into stored digests (crash-safe: picks up leftovers)."""
-    notices = list(
-        session.exec(
-            select(tables.Notice)
-            .where(
-                tables.Notice.campaign_id == plan.campaign.id,
-                tables.Notice.phase_id == phase_id,
-                col(tables.Notice.outbox_done).is_(False),
-            )
-            .order_by(col(tables.Notice.id))
-            .with_for_update(skip_locked=True)
+    """Turn the phase's notices not yet in the outbox into stored digests (crash-safe: picks up leftovers).
+
+    The notices are taken by one UPDATE … RETURNING (atomic on SQLite as on PostgreSQL, where row locks
+    alone would do nothing on SQLite) in the transaction that stores their e-mails: a run of another day
+    at the same time finds them taken, and a crash before the commit gives them back.
+    """
+    taken = session.connection().execute(
+        update(tables.Notice)
+        .where(
+            col(tables.Notice.campaign_id) == plan.campaign.id,
+            col(tables.Notice.phase_id) == phase_id,
+            col(tables.Notice.outbox_done).is_(False),
         )
+        .values(outbox_done=True)
+        .returning(col(tables.Notice.id))
     )
-    if not notices:
+    ids = [row[0] for row in taken]
+    if not ids:
         return []
+    fresh = select(tables.Notice).where(col(tables.Notice.id).in_(ids)).execution_options(populate_existing=True)
+    notices = list(session.exec(fresh.order_by(col(tables.Notice.id))))
     digests = build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day))
-    rows = [
-        outbox_row(
-            plan.campaign.id,
-            phase_id,
-            day,
-            d.recipient.email,
-            render_digest(d, mail_from=mail_from),
-            [n.id for n in notices if d.recipient.email in n.recipients],
-        )
-        for d in digests
-    ]
+    rows = []
+    for d in digests:
+        mine = [n for n in notices if d.recipient.email in n.recipients]
+        # The key names the notices, not the run's day: the same notices can only ever make the same e-mail.
+        key = f"{plan.campaign.id}/{phase_id}/{d.recipient.email}/" + ",".join(n.key for n in mine)
+        message, body = rendered(replace(d, key=key), mail_from)
+        row = outbox_row(plan.campaign.id, phase_id, day, d.recipient.email, message, [n.id for n in mine])
+        rows.append(row | {"body": body})
     insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
-    session.execute(
-        update(tables.Notice).where(col(tables.Notice.id).in_([n.id for n in notices])).values(outbox_done=True)
-    )
     return [tables.Outbox.model_validate(row) for row in rows]
+
+
+UTF8 = email.policy.default.clone(utf8=True)
+
+
+def rendered(digest: Digest, mail_from: str) -> tuple[EmailMessage, bytes]:
+    """The e-mail and the bytes to store; a non-ASCII mailbox (王五@…) gets raw UTF-8 headers (SMTPUTF8).
+
+    The header classes refuse such a mailbox, so it is rendered to a stand-in and the To header written as
+    text: one odd address never stops the others' e-mails (a server without SMTPUTF8 dead-letters it).
+    """
+    try:
+        message = render_digest(digest, mail_from=mail_from)
+        return message, message.as_bytes()
+    except ValueError:
+        if digest.recipient.email.isascii():
+            raise
+    stand_in = replace(digest, recipient=Person(digest.recipient.name, "mailbox@invalid"))
+    message = render_digest(stand_in, mail_from=mail_from)
+    name = email.utils.quote(one_line(digest.recipient.name))
+    message.replace_header("To", f'"{name}" <{one_line(digest.recipient.email)}>')
+    return message, message.as_bytes(policy=UTF8)
+
+
+def parse_stored(body: bytes) -> EmailMessage:
+    """A stored e-mail back as a message; UTF-8 headers are read as text, not as escaped bytes."""
+    head = body.partition(b"\n\n")[0]
+    if head.isascii():
+        message = email.message_from_bytes(body, policy=email.policy.default)
+    else:
+        message = email.message_from_string(body.decode("utf-8"), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)  # policy.default always builds EmailMessage
+    return message
 
 
 def notice_facts(session: Session, plan: Plan, notices: list[tables.Notice], day: date) -> NoticeFacts:
@@ -183,47 +214,3 @@ def outbox_row(
         "attempts": 0,
         "notice_ids": notice_ids,
     }
-
-
-@dataclass(frozen=True)
-class Delivery:
-    sent: int
-    failed: list[str]  # "recipient: error" lines, no secrets
-
-
-def claim(session: Session, campaign_id: str, phase_id: str, now: datetime) -> list[tables.Outbox]:
-    """Take the phase's unsent e-mails for this process; two runs never take the same row."""
-    ready = or_(
-        col(tables.Outbox.status) == "pending",
-        (col(tables.Outbox.status) == "sending") & (col(tables.Outbox.claimed_at) < now - STALE_CLAIM),
-    )
-    statement = (
-        update(tables.Outbox)
-        .where(col(tables.Outbox.campaign_id) == campaign_id, col(tables.Outbox.phase_id) == phase_id, ready)
-        .values(status="sending", claimed_at=now)
-        .returning(col(tables.Outbox.id))
-    )
-    ids = [row[0] for row in session.execute(statement)]
-    return list(
-        session.exec(select(tables.Outbox).where(col(tables.Outbox.id).in_(ids)).order_by(col(tables.Outbox.id)))
-    )
-
-
-async def send_claimed(rows: list[tables.Outbox], config: SmtpConfig, *, concurrency: int) -> list[str | None]:
-    """Send claimed rows; one error text (or None) per row, in order."""
-    messages = [email.message_from_bytes(row.body, policy=email.policy.default) for row in rows]
-    results = await send_messages(messages, config, concurrency=concurrency)
-    return [None if result.ok else (result.error or "failed") for result in results]
-
-
-def settle(session: Session, rows: list[tables.Outbox], errors: list[str | None], now: datetime) -> Delivery:
-    """Mark each claimed row sent, or pending again for the next run with its error."""
-    failed = []
-    for row, error in zip(rows, errors, strict=True):
-        row.attempts += 1
-        row.status, row.last_error = ("pending", error) if error else ("sent", None)
-        row.sent_at = None if error else now
-        session.add(row)
-        if error:
-            failed.append(f"{row.recipient}: {error}")
-    return Delivery(len(rows) - len(failed), failed)

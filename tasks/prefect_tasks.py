@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from prefect import task
+from prefect import State, task
+from prefect.artifacts import acreate_table_artifact
+from prefect.runtime import task_run
 
 from models.progress import parse_rows
+from models.standing import dead_letter
 from tasks import artifacts, day_run
-from tasks.outbox import Delivery
+from tasks.delivery import Delivery, dead_letters
 from tasks.progress import apply_rows
 from tasks.smtp import SmtpConfig
 from tasks.store import open_campaign, today_in
@@ -37,18 +42,60 @@ def run_step(step: day_run.Step, campaign_id: str, phase_id: str, day: date) -> 
     return int(day_step.with_options(name=step.name)(step.name, campaign_id, phase_id, day))
 
 
-# The outbox also keeps what is still undelivered for the next run.
-@task(name="deliver", retries=2, retry_delay_seconds=[5, 30])
+class GaveUp(RuntimeError):
+    """A failure another try in this run cannot mend: dead letters, or the run's delivery budget used up."""
+
+
+def _worth_retrying(_task: Any, _run: Any, state: State[Any]) -> bool:
+    return not isinstance(state.data, GaveUp)
+
+
+@dataclass
+class _RunBudget:
+    deadline: float  # time.monotonic() by which this run's delivery stops
+    dead: list[str] = field(default_factory=list)  # dead-lettered by this run, over its retries
+
+
+_RUNS: dict[str, _RunBudget] = {}  # task run id → its budget: Prefect's retries of a run share one budget
+
+
+# Retries here mend a passing fault within the run; the outbox keeps the rest for the next run.
+@task(name="deliver", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_worth_retrying)
 async def deliver(campaign_id: str, phase_id: str) -> Delivery:
-    """Send the outbox; raises (so the run shows red) if anything stays undelivered after retries."""
+    """Send the outbox within the run's budget; the run shows red if anything stays undelivered.
+
+    A run that dead-letters an e-mail fails once (GaveUp, not retried); later runs skip dead letters.
+    """
     with open_campaign(campaign_id) as (session, plan, settings):
         config = SmtpConfig.from_settings(settings)
         if config is None:
             return Delivery(0, [])
-        now, concurrency = datetime.now(UTC), settings.smtp_concurrency
-        result = await day_run.deliver(session, plan, phase_id, config, now=now, concurrency=concurrency)
-    if result.failed:
+        run = _RUNS.setdefault(str(task_run.id), _RunBudget(time.monotonic() + settings.smtp_budget))
+        result = await day_run.deliver(
+            session,
+            plan,
+            phase_id,
+            config,
+            now=datetime.now(UTC),
+            concurrency=settings.smtp_concurrency,
+            budget=settings.smtp_budget,
+            time_left=max(0.0, run.deadline - time.monotonic()),
+            give_up_after=settings.smtp_give_up_after,
+        )
+        letters = [dead_letter(row) for row in dead_letters(session, campaign_id)] if result.undeliverable else []
+    run.dead += result.undeliverable
+    if letters:
+        key = f"{artifacts.artifact_key(campaign_id, phase_id)}-undeliverable"
+        await acreate_table_artifact(artifacts.dead_letter_table(letters), key=key, description=artifacts.DEAD)
+    retries_left = task_run.run_count <= (deliver.retries or 0)
+    if result.failed and run.deadline > time.monotonic() and retries_left:
         raise RuntimeError(f"{len(result.failed)} e-mail(s) undelivered: " + "; ".join(result.failed[:5]))
+    _RUNS.pop(str(task_run.id), None)
+    problems = [f"{len(run.dead)} e-mail(s) undeliverable (dead letters): " + "; ".join(run.dead[:5])] * bool(run.dead)
+    if result.failed:
+        problems.append(f"{len(result.failed)} e-mail(s) left for the next run: " + "; ".join(result.failed[:5]))
+    if problems:
+        raise GaveUp(" — ".join(problems))
     return result
 
 
@@ -87,8 +134,9 @@ def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
 def record_rows(campaign_id: str, raw: list[tuple[int, dict[str, str]]], actor: str) -> int:
     """Check and store progress rows from the UI form: all or none (ProgressError names the bad rows)."""
     with open_campaign(campaign_id) as (session, plan, _settings):
-        rows = parse_rows(raw, plan)
-        return apply_rows(session, campaign_id, rows, actor=actor, now=datetime.now(UTC), source="prefect-ui")
+        now = datetime.now(UTC)
+        rows = parse_rows(raw, plan, today=today_in(plan, now))
+        return apply_rows(session, campaign_id, rows, actor=actor, now=now, source="prefect-ui")
 
 
 @task(name="compose-report")

@@ -2,54 +2,22 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from models import tables
-from models.progress import HEADER, ProgressError, ProgressRow
+from models.progress import HEADER, ProgressError, ProgressRow, repeated_completions
+from tasks.sheets import read_table
 from tasks.store import record_audit
 from tasks.work import insert_ignoring_duplicates
 
 
 def read_rows(path: Path, header: tuple[str, ...] = HEADER) -> list[tuple[int, dict[str, str]]]:
     """(row number as a spreadsheet shows it, cells by header) for every non-empty data row."""
-    try:
-        table = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as error:
-        raise ProgressError([f"{path}: cannot read ({error.__class__.__name__}: {error})"]) from None
-    width = len(header)
-    if not table or tuple(cell.strip().lower() for cell in table[0][:width]) != header:
-        raise ProgressError([f"{path}: row 1: the header must be {','.join(header)}"])
-    return [
-        (number, dict(zip(header, cells + [""] * width, strict=False)))
-        for number, cells in enumerate(table[1:], start=2)
-        if any(c.strip() for c in cells)
-    ]
-
-
-def _csv_rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.reader(handle))
-
-
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-    return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value)
+    return read_table(path, header).rows
 
 
 CHUNK = 500
@@ -67,6 +35,8 @@ def apply_rows(
 ) -> int:
     """Store the rows as reports, memberships and assessments (all or nothing: the caller's transaction)."""
     rows = sorted(rows, key=lambda r: (r.day, r.row))  # the earliest selection of a community counts
+    if problems := repeated_completions(rows, _recorded_completions(session, campaign_id, rows)):
+        raise ProgressError(problems)  # before anything is written: the caller's transaction stays empty
     for start in range(0, len(rows), CHUNK):
         _store(session, campaign_id, rows[start : start + CHUNK])
         advance(f"{min(start + CHUNK, len(rows))} rows")
@@ -99,6 +69,19 @@ def _store(session: Session, campaign_id: str, rows: list[ProgressRow]) -> None:
                     value=row.value,
                 )
             )
+
+
+def _recorded_completions(session: Session, campaign_id: str, rows: list[ProgressRow]) -> set[tuple[str, str, date]]:
+    """(item, assignee, day) of the completion reports already stored on the days these rows name."""
+    days = sorted({row.day for row in rows if row.action == "complete"})
+    found: set[tuple[str, str, date]] = set()
+    for start in range(0, len(days), CHUNK):
+        query = select(tables.CompletionReport).where(
+            tables.CompletionReport.campaign_id == campaign_id,
+            col(tables.CompletionReport.day).in_(days[start : start + CHUNK]),
+        )
+        found.update((r.item_id, r.assignee, r.day) for r in session.exec(query))
+    return found
 
 
 def _ref(row: ProgressRow) -> str:

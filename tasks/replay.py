@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from models import tables
 from models.plan import Plan
 from models.progress import ProgressRow
 from tasks.day_run import deliver, run_day
@@ -27,7 +28,16 @@ from tasks.store import sync_plan
 @dataclass(frozen=True)
 class SimulationResult:
     report: dict[str, Any]
-    undelivered: list[str]
+    undelivered: list[str]  # "recipient: last error" of each e-mail not sent by the end (pending or dead letter)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How each simulated run delivers, as the deliver task does (from Settings in the CLI)."""
+
+    concurrency: int = 4
+    budget: float = 120.0
+    give_up_after: int = 5
 
 
 def run_simulation(
@@ -39,6 +49,7 @@ def run_simulation(
     smtp: SmtpConfig | None = None,
     mail_from: str = "greencomm@localhost",
     on_day: Callable[[date], None] = lambda _day: None,
+    policy: DeliveryPolicy = DeliveryPolicy(),
 ) -> SimulationResult:
     """Every day from `first` to `last`: that day's rows, then each phase's run, as the schedules would."""
     with tempfile.TemporaryDirectory(prefix="greencomm-sim-") as folder:
@@ -47,7 +58,8 @@ def run_simulation(
         with Session(get_engine(url), expire_on_commit=False) as session:
             sync_plan(session, plan, actor="simulate", now=_clock(plan, first))
             session.commit()
-            undelivered = _replay(session, plan, first, last, _by_day(events, first), smtp, mail_from, on_day)
+            _replay(session, plan, first, last, _by_day(events, first), smtp, mail_from, on_day, policy)
+            undelivered = _unsent(session, plan) if smtp is not None else []
             report = full_report(session, plan)
         get_engine(url).dispose()
     return SimulationResult(report, undelivered)
@@ -62,8 +74,8 @@ def _replay(
     smtp: SmtpConfig | None,
     mail_from: str,
     on_day: Callable[[date], None],
-) -> list[str]:
-    undelivered: list[str] = []
+    policy: DeliveryPolicy,
+) -> None:
     day = first
     while day <= last:
         now = _clock(plan, day)
@@ -73,11 +85,30 @@ def _replay(
                 run_day(session, plan, phase.id, day, mail_from=mail_from)
                 session.commit()
                 if smtp is not None:
-                    delivery = asyncio.run(deliver(session, plan, phase.id, smtp, now=now, concurrency=4))
-                    undelivered += delivery.failed
+                    asyncio.run(
+                        deliver(
+                            session,
+                            plan,
+                            phase.id,
+                            smtp,
+                            now=now,
+                            concurrency=policy.concurrency,
+                            budget=policy.budget,
+                            give_up_after=policy.give_up_after,
+                        )
+                    )
         on_day(day)
         day += timedelta(days=1)
-    return undelivered
+
+
+def _unsent(session: Session, plan: Plan) -> list[str]:
+    """What is finally undelivered: judged by the outbox at the end, not by failures along the way."""
+    rows = session.exec(
+        select(tables.Outbox)
+        .where(tables.Outbox.campaign_id == plan.campaign.id, tables.Outbox.status != "sent")
+        .order_by(col(tables.Outbox.id))
+    )
+    return [f"{row.recipient}: {row.status}: {row.last_error or 'not sent'}" for row in rows]
 
 
 def _by_day(events: Sequence[ProgressRow], first: date) -> dict[date, list[ProgressRow]]:

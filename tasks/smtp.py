@@ -18,6 +18,9 @@ from models.settings import Settings
 log = logging.getLogger("greencomm.smtp")
 
 Security = Literal["none", "starttls", "tls"]
+# sent; final: refused for good (5xx, or a mailbox the server cannot take); retry: failed for now;
+# unsent: never tried this run (server down, budget used up) or cut off mid-send (may have arrived).
+Outcome = Literal["sent", "final", "retry", "unsent"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class SendResult:
     message_id: str
     ok: bool
     error: str | None
+    outcome: Outcome = "sent"
 
 
 class _ConnectFailed(Exception):
@@ -106,6 +110,11 @@ class _Connection:
             raise _ConnectFailed(error) from error
         return self._client
 
+    def abort(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     async def close(self) -> None:
         client, self._client = self._client, None
         if client is None:
@@ -142,15 +151,28 @@ async def send_messages(
     concurrency: int = 4,
     attempts: int = 3,
     backoff: Sequence[float] = (0.5, 2.0, 5.0),
+    budget: float | None = None,
 ) -> list[SendResult]:
-    """Send each message, retrying; never raises for a failed message. Results follow `messages`."""
+    """Send each message, retrying; never raises for a failed message. Results follow `messages`.
+
+    `budget` bounds the whole call in seconds: what is not done by then comes back as "unsent".
+    """
     batch = _Batch(config, max(1, attempts), tuple(backoff))
     results: dict[int, SendResult] = {}
     queue = iter(enumerate(messages))
-    async with asyncio.TaskGroup() as group:
-        for _ in range(min(max(1, concurrency), len(messages))):
-            group.create_task(_worker(queue, batch, results))
-    return [results[index] for index in range(len(messages))]
+    try:
+        async with asyncio.timeout(budget), asyncio.TaskGroup() as group:
+            for _ in range(min(max(1, concurrency), len(messages))):
+                group.create_task(_worker(queue, batch, results))
+    except TimeoutError:
+        log.warning(
+            "delivery budget of %s s used up: %d e-mail(s) left for the next run", budget, len(messages) - len(results)
+        )
+    left = f"not sent: the delivery budget of {budget:g} s was used up; next run" if budget else "not sent"
+    return [
+        results.get(index) or SendResult(str(message.get("Message-ID", "")), False, left, "unsent")
+        for index, message in enumerate(messages)
+    ]
 
 
 async def _worker(queue: Iterator[tuple[int, EmailMessage]], batch: _Batch, results: dict[int, SendResult]) -> None:
@@ -159,6 +181,9 @@ async def _worker(queue: Iterator[tuple[int, EmailMessage]], batch: _Batch, resu
     try:
         for index, message in queue:
             results[index] = await _send_one(connection, message, batch)
+    except asyncio.CancelledError:
+        connection.abort()  # out of budget: no polite QUIT to a server that is already too slow
+        raise
     finally:
         await connection.close()
 
@@ -166,6 +191,7 @@ async def _worker(queue: Iterator[tuple[int, EmailMessage]], batch: _Batch, resu
 async def _send_one(connection: _Connection, message: EmailMessage, batch: _Batch) -> SendResult:
     message_id = str(message.get("Message-ID", ""))
     error, tries, server_down = "", 0, False
+    outcome: Outcome = "unsent"
     while batch.down is None and tries < batch.attempts:
         if tries:
             await asyncio.sleep(batch.delay(tries - 1))
@@ -176,13 +202,20 @@ async def _send_one(connection: _Connection, message: EmailMessage, batch: _Batc
         except Exception as failure:
             cause = failure.cause if isinstance(failure, _ConnectFailed) else failure
             error, server_down = _describe(cause, batch.config), isinstance(failure, _ConnectFailed)
-            if not _transient(cause):
+            if isinstance(cause, TimeoutError) and not server_down:
+                # The server may have taken the message and not said so: no second copy in this run.
+                error = f"{error} (may have been delivered; resent next run with the same Message-ID)"
+                outcome = "unsent"
+                break
+            outcome = "retry" if _transient(cause) else "final"
+            if outcome == "final":
                 break
     if server_down:
-        batch.down = error
-    error = error or f"not sent: SMTP server unavailable ({batch.down})"
+        batch.down, outcome = error, "unsent"
+    if not error:
+        error, outcome = f"not sent: SMTP server unavailable ({batch.down})", "unsent"
     log.warning("send failed: message_id=%s to=%s tries=%d error=%s", message_id, message["To"], tries, error)
-    return SendResult(message_id, False, error)
+    return SendResult(message_id, False, error, outcome)
 
 
 def _transient(error: Exception) -> bool:
@@ -191,6 +224,8 @@ def _transient(error: Exception) -> bool:
         return 400 <= error.code < 500
     if isinstance(error, SMTPRecipientsRefused):
         return all(400 <= refused.code < 500 for refused in error.recipients)
+    if isinstance(error, aiosmtplib.SMTPNotSupported):
+        return False  # e.g. a non-ASCII mailbox and a server without SMTPUTF8: no retry will help
     return isinstance(error, OSError | TimeoutError | aiosmtplib.SMTPServerDisconnected)
 
 

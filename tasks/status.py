@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from models import standing, tables
 from models.plan import Plan
-from models.standing import Standing
+from models.standing import Standing, dead_letter
+from tasks.delivery import dead_letters
 from tasks.report import target_lines
 from tasks.work import assessment_marks
 
@@ -22,4 +23,5 @@ def status(session: Session, plan: Plan, day: date) -> Standing:
         overdue=standing.overdue(plan, rows, day),
         targets=target_lines(session, plan, day),
         standards=standing.standards_matrix(plan, assessment_marks(session, plan.campaign.id), day),
+        undeliverable=[dead_letter(row) for row in dead_letters(session, plan.campaign.id)],
     )

@@ -7,8 +7,6 @@ folder on free ports; `greencomm record` and `greencomm trigger` against it; hea
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +21,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tasks.mailsink import free_port
-from tests.conftest import GREENCOMM, ROOT
+from tests.conftest import ROOT
+from tests.upkit import clean_environment, greencomm_command, output_tail, start_up, stop
 
 pytestmark = pytest.mark.browser
 
@@ -61,31 +60,6 @@ class Running:
 def require_chromium() -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium) and run the test again")
-
-
-def greencomm_command() -> Path:
-    return GREENCOMM
-
-
-def clean_environment(var_dir: Path, prefect_port: int, sink_port: int) -> dict[str, str]:
-    """This process's environment without any GREENCOMM_ or PREFECT_ setting of its own (no SMTP host: the sink)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GREENCOMM_", "PREFECT_"))}
-    env |= {
-        "GREENCOMM_VAR_DIR": str(var_dir),
-        "GREENCOMM_PREFECT_PORT": str(prefect_port),
-        "GREENCOMM_SINK_PORT": str(sink_port),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    return env
-
-
-def output_tail(log: Path, var_dir: Path) -> str:
-    """The end of up's output and of the Prefect server log, for a failure message."""
-    parts = []
-    for path in (log, var_dir / "prefect-server.log"):
-        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else "(none)"
-        parts.append(f"--- {path.name} (tail) ---\n{text[-3000:]}")
-    return "\n".join(parts)
 
 
 def completed_pilot_runs(api: str) -> list[dict[str, Any]]:
@@ -140,31 +114,6 @@ def progress_rows(folder: Path) -> Path:
     return path
 
 
-def stop(up: subprocess.Popen[bytes]) -> list[str]:
-    """Ctrl-C as a user would; what went wrong: up still running after 30 s, a bad exit, children left behind.
-
-    Either way the process group this test started (up, its Prefect server, its runner) is killed.
-    """
-    problems = []
-    if up.poll() is None:
-        os.killpg(up.pid, signal.SIGINT)  # a terminal sends Ctrl-C to the whole foreground group
-        try:
-            up.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            problems.append("`greencomm up` ignored Ctrl-C for 30 s and was killed")
-    if up.returncode not in (None, 0):
-        problems.append(f"`greencomm up` exited with status {up.returncode}, not 0")
-    try:
-        os.killpg(up.pid, 0)
-    except ProcessLookupError:
-        return problems
-    if not problems:
-        problems.append("`greencomm up` exited but left processes of its group running; they were killed")
-    os.killpg(up.pid, signal.SIGKILL)
-    up.wait(timeout=10)
-    return problems
-
-
 @pytest.fixture(scope="module")
 def greencomm_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     tmp = tmp_path_factory.mktemp("greencomm-up")
@@ -175,9 +124,7 @@ def greencomm_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     env = clean_environment(var_dir, prefect_port, sink_port)
     api = f"http://127.0.0.1:{prefect_port}/api"
     log = tmp / "up.log"
-    with log.open("wb") as out:
-        command = [str(greencomm_command()), "up"]
-        up = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    up = start_up(env, log)
     try:
         first = wait_until_ready(api, up, lambda: output_tail(log, var_dir))
         recorded = run_cli(env, "record", str(progress_rows(tmp)), timeout=60)
@@ -188,7 +135,7 @@ def greencomm_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         assert len(new) == 1, f"expected one new completed pilot run after the trigger, got {new}"
         yield Running(api.removesuffix("/api"), api, env, first, str(new[0]))
     finally:
-        problems = stop(up)
+        problems = stop(up, var_dir)
         assert not problems, "\n".join([*problems, output_tail(log, var_dir)])
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{api}/health", timeout=2)  # the Prefect server stopped with it

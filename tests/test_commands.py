@@ -81,7 +81,8 @@ def test_bad_rows_exit_2_with_row_numbers_and_nothing_is_written(env: Path) -> N
     )
     code, _, err = invoke("record", str(rows))
     assert code == 2 and "Traceback" not in err
-    assert [line.split(": ")[1] for line in err.strip().splitlines()] == ["row 3", "row 4", "row 5", "row 6"]
+    where = ["row 3 (cell A3)", "row 4 (cell C4)", "row 5 (cell D5)", "row 6 (cell E6)"]
+    assert [line.split(": ")[1] for line in err.strip().splitlines()] == where
     matrix = status_json()["standards"]
     assert matrix["c1"] == {"1": "none", "2": "none"}  # type: ignore[index]
 

@@ -6,8 +6,7 @@ from datetime import date
 
 from deployments.definitions import deployments
 from deployments.plan_file import load_plan
-from models.plan_rules import rebase
-from models.rehearsal import current_phase, rehearsal_notes, rehearsal_shift
+from models.rehearsal import current_phase, rebase, rehearsal_notes, rehearsal_shift
 from tests.conftest import SEED_PLAN
 
 PLAN = load_plan(SEED_PLAN)

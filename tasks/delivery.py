@@ -1,0 +1,102 @@
+"""Sending the outbox: claim, send, settle; e-mails refused for good become dead letters until resent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from models import tables
+from tasks.outbox import parse_stored
+from tasks.smtp import SendResult, SmtpConfig, send_messages
+
+UNDELIVERABLE = "undeliverable"  # the dead-letter status: never retried until `greencomm resend`
+CLAIM_MARGIN = timedelta(seconds=30)  # a claim older than the budget plus this belonged to a dead process
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: int
+    failed: list[str]  # "recipient: error" lines of e-mails left pending for the next run, no secrets
+    undeliverable: list[str] = field(default_factory=list)  # dead-lettered by this run
+
+
+def claim(session: Session, campaign_id: str, phase_id: str, now: datetime, budget: float) -> list[tables.Outbox]:
+    """Take the phase's unsent e-mails for this process; two runs never take the same row.
+
+    A run holds its claim for at most its delivery budget, so an older 'sending' row was left by a killed run.
+    """
+    ready = or_(
+        col(tables.Outbox.status) == "pending",
+        (col(tables.Outbox.status) == "sending")
+        & (col(tables.Outbox.claimed_at) < now - timedelta(seconds=budget) - CLAIM_MARGIN),
+    )
+    statement = (
+        update(tables.Outbox)
+        .where(col(tables.Outbox.campaign_id) == campaign_id, col(tables.Outbox.phase_id) == phase_id, ready)
+        .values(status="sending", claimed_at=now)
+        .returning(col(tables.Outbox.id))
+    )
+    ids = [row[0] for row in session.connection().execute(statement)]
+    fresh = select(tables.Outbox).where(col(tables.Outbox.id).in_(ids)).execution_options(populate_existing=True)
+    return list(session.exec(fresh.order_by(col(tables.Outbox.id))))
+
+
+async def send_claimed(
+    rows: list[tables.Outbox], config: SmtpConfig, *, concurrency: int, budget: float | None = None
+) -> list[SendResult]:
+    """Send claimed rows as stored (same bytes, same Message-ID); one result per row, in order."""
+    messages = [parse_stored(row.body) for row in rows]
+    return await send_messages(messages, config, concurrency=concurrency, budget=budget)
+
+
+def settle(
+    session: Session, rows: list[tables.Outbox], results: list[SendResult], now: datetime, *, give_up_after: int
+) -> Delivery:
+    """Mark each claimed row sent, pending again (with its error), or undeliverable.
+
+    Undeliverable: a permanent refusal (5xx, a mailbox the server cannot take), or `give_up_after` runs that
+    each tried it and failed for now (4xx). Rows never tried (server down, budget used up) keep their count.
+    """
+    failed, dead = [], []
+    for row, result in zip(rows, results, strict=True):
+        row.claimed_at = None
+        if result.ok:
+            row.attempts += 1
+            row.status, row.last_error, row.sent_at = "sent", None, now
+        elif result.outcome == "unsent":
+            row.status, row.last_error = "pending", result.error
+        else:
+            row.attempts += 1
+            final = result.outcome == "final" or row.attempts >= give_up_after
+            row.status, row.last_error = (UNDELIVERABLE if final else "pending"), result.error
+            if final and result.outcome != "final":
+                row.last_error = f"gave up after {row.attempts} runs: {result.error}"
+        session.add(row)
+        if row.status == UNDELIVERABLE:
+            dead.append(f"{row.recipient}: {row.last_error}")
+        elif row.status == "pending":
+            failed.append(f"{row.recipient}: {row.last_error}")
+    return Delivery(len(rows) - len(failed) - len(dead), failed, dead)
+
+
+def dead_letters(session: Session, campaign_id: str) -> list[tables.Outbox]:
+    """The campaign's e-mails given up on, oldest first."""
+    return list(
+        session.exec(
+            select(tables.Outbox)
+            .where(tables.Outbox.campaign_id == campaign_id, tables.Outbox.status == UNDELIVERABLE)
+            .order_by(col(tables.Outbox.day), col(tables.Outbox.id))
+        )
+    )
+
+
+def resend(session: Session, campaign_id: str, message_ids: list[str] | None) -> list[tables.Outbox]:
+    """Put dead letters (all, or those named) back to pending with their Message-ID; the next run sends them."""
+    rows = [r for r in dead_letters(session, campaign_id) if message_ids is None or r.message_id in message_ids]
+    for row in rows:
+        row.status, row.attempts, row.claimed_at = "pending", 0, None
+        session.add(row)
+    return rows
