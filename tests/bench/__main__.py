@@ -57,12 +57,14 @@ def probe(kind: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
     return result
 
 
-def phase_runs(sizes: list[int], timeout: float, folder: Path, earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def phase_runs(
+    sizes: list[int], backends: list[str], timeout: float, folder: Path, earlier: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Each backend and size. A run whose time, scaled linearly from a smaller size (in this run or an earlier
     partial one), would exceed the timeout is not started: its row says so and gives that lower bound."""
     rows = []
-    for backend in ("sqlite", "postgres"):
-        known = [r for r in earlier if r["backend"] == backend]
+    for backend in backends:
+        known = [r for r in earlier if r["backend"] == backend and "error" not in r["phase-run"]]
         for size in sizes:
             communities = size // ITEMS
             row: dict[str, Any] = {"backend": backend, "assignments": size, "communities": communities}
@@ -158,20 +160,28 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, to develop the benchmark")
     parser.add_argument("--only", default="abcd", help="sections to run, e.g. 'ab'")
     parser.add_argument("--assignments", help="sizes of section a, e.g. 10000,100000 (default: all)")
+    parser.add_argument("--backends", default="sqlite,postgres", help="databases of section a")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench.json")
     options = parser.parse_args()
     sizes = QUICK if options.quick else FULL
     results: dict[str, Any] = {"quick": options.quick, "goals": GOALS}
     earlier: dict[str, Any] = {}
-    if (options.only != "abcd" or options.assignments) and options.out.exists():  # a partial run updates its part
+    if (
+        options.only != "abcd" or options.assignments or "," not in options.backends
+    ) and options.out.exists():  # a partial run updates its part
         earlier = json.loads(options.out.read_text(encoding="utf-8"))
         results = earlier | results
     with tempfile.TemporaryDirectory(prefix="greencomm-bench-") as temp:
         folder = Path(temp)
         if "a" in options.only:
             wanted = [int(n) for n in options.assignments.split(",")] if options.assignments else sizes.assignments
-            fresh = phase_runs(wanted, sizes.timeout, folder, earlier.get("phase_runs", []))
-            kept = [r for r in earlier.get("phase_runs", []) if r["assignments"] not in wanted]
+            backends = options.backends.split(",")
+            fresh = phase_runs(wanted, backends, sizes.timeout, folder, earlier.get("phase_runs", []))
+            kept = [
+                r
+                for r in earlier.get("phase_runs", [])
+                if r["assignments"] not in wanted or r["backend"] not in backends
+            ]
             results["phase_runs"] = sorted(kept + fresh, key=lambda r: (r["backend"] != "sqlite", r["assignments"]))
         if "b" in options.only:
             from tests.bench.delivery import measure_delivery
