@@ -100,7 +100,7 @@ def live_plan(settings: Settings, file: Path | None = None) -> Plan:
 
 @app.command()
 def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xlsx")]) -> None:
-    """Apply progress rows (complete / select / assess), all or nothing."""
+    """Apply progress rows (complete / select / assess / claim / confirm / reject / extend), all or nothing."""
     settings = Settings()
     plan = live_plan(settings)
     now = datetime.now(UTC)
@@ -114,7 +114,7 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows: .csv or .xl
             count = apply_rows(
                 session, plan.campaign.id, rows, actor=cli_actor(), now=now, source=str(file), advance=step
             )
-    except ProgressError as error:
+    except ProgressError as error:  # rows, or claims and extensions the assignments refuse: nothing kept
         fail_file(file, error.problems)
     typer.echo(f"{file}: {count} rows recorded for {plan.campaign.id} (read as {table.read_as})")
 

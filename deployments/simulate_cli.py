@@ -42,16 +42,19 @@ def simulate_command(
         config = _delivery(stack, sink, smtp, settings)
         policy = DeliveryPolicy(settings.smtp_concurrency, settings.smtp_budget, settings.smtp_give_up_after)
         with progress("simulate", (end - start).days + 1) as advance:
-            result = run_simulation(
-                plan,
-                start,
-                end,
-                rows,
-                smtp=config,
-                mail_from=settings.mail_from,
-                on_day=lambda day: advance(day.isoformat()),
-                policy=policy,
-            )
+            try:
+                result = run_simulation(
+                    plan,
+                    start,
+                    end,
+                    rows,
+                    smtp=config,
+                    mail_from=settings.mail_from,
+                    on_day=lambda day: advance(day.isoformat()),
+                    policy=policy,
+                )
+            except ProgressError as error:  # a claim or extension the assignments refuse on its day
+                fail([f"{events}: {line}" for line in error.problems])
     text = json.dumps(result.report, ensure_ascii=False, indent=1)
     if report:
         report.write_text(text + "\n", encoding="utf-8")

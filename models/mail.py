@@ -19,13 +19,22 @@ CHINA_TZ = timezone(timedelta(hours=8))
 SEND_TIME = time(9, 0)
 
 TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("tasks", "templates"),
+    loader=jinja2.PackageLoader("models", "templates"),
     autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default=False),
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def cn_date(value: date | str) -> str:
+    """2022年1月31日, from a date or an ISO text (the templates' `cn_date` filter)."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+TEMPLATES.filters["cn_date"] = cn_date
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
@@ -40,9 +49,9 @@ class Person:
 
 @dataclass(frozen=True)
 class NoticeLine:
-    """One notice as a reader sees it: what is due, how late, what to do, whom to tell, and why them."""
+    """One notice as its reader sees it: the item, its stage, one sentence for their role and the details."""
 
-    item_id: str
+    item_id: str  # for dry-run listings only; never rendered
     item_title: str
     assignee_label: str
     stage: str
@@ -50,15 +59,15 @@ class NoticeLine:
     level: Level
     due: date | None
     overdue_days: int
-    what_to_do: str
-    basis: str
-    report_to: Person
-    reason: str
+    stage_label: str  # 交办 / 提醒 / 催办 / 督办 / 报领导小组办公室 / 报组长 / 延期 / 目标未达成
+    lead: str
+    details: tuple[tuple[str, str], ...]
+    reason: str  # the reader's role, in words
 
 
 @dataclass(frozen=True)
 class Digest:
-    """All notices of one phase run for one recipient: one e-mail."""
+    """All notices of one phase run for one recipient: one e-mail, in the name of the campaign's sender."""
 
     campaign_id: str
     campaign_name: str
@@ -68,11 +77,16 @@ class Digest:
     recipient: Person
     notices: tuple[NoticeLine, ...]
     key: str
+    salutation: str = ""
+    opening: str = ""  # 根据《…》工作安排，现将…通知如下
+    sender: str = ""
+    citation: str = ""
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
 class LevelStyle:
-    """How a 督办 level looks: its word, ink colour, background and what it means."""
+    """How a 督办 level looks: its word, ink colour, background and the heading of its group."""
 
     label: str
     colour: str
@@ -81,20 +95,11 @@ class LevelStyle:
 
 
 LEVELS: dict[Level, LevelStyle] = {
-    "escalated": LevelStyle("督办", "#cf222e", "#ffebe9", "逾期未办结，已提请上级督办"),
-    "overdue": LevelStyle("逾期", "#bf8700", "#fff8c5", "已超过完成时限，请尽快办结"),
-    "remind": LevelStyle("提醒", "#1f6feb", "#ddf4ff", "即将到期，请按时完成"),
+    "escalated": LevelStyle("督办", "#cf222e", "#ffebe9", "逾期未办结、需要督办的事项"),
+    "overdue": LevelStyle("催办", "#bf8700", "#fff8c5", "已超过完成时限的事项"),
+    "remind": LevelStyle("提醒", "#1f6feb", "#ddf4ff", "交办、提醒和延期事项"),
 }
 LEVEL_ORDER: tuple[Level, ...] = ("escalated", "overdue", "remind")
-
-
-@dataclass(frozen=True)
-class NoticeView:
-    """A notice with the sentences the templates show."""
-
-    line: NoticeLine
-    stage_text: str
-    timing_text: str
 
 
 def message_id(key: str, domain: str) -> str:
@@ -109,8 +114,10 @@ def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
     sender_name, sender_address = parseaddr(mail_from)
     context = _context(digest)
     message = EmailMessage()
-    message["From"] = _address(sender_name or digest.campaign_name, sender_address or mail_from)
+    message["From"] = _address(digest.sender or sender_name or digest.campaign_name, sender_address or mail_from)
     message["To"] = _address(digest.recipient.name, digest.recipient.email)
+    if digest.reply_to:
+        message["Reply-To"] = _address(digest.sender, digest.reply_to)
     message["Subject"] = subject(digest)
     message["Date"] = format_datetime(datetime.combine(digest.day, SEND_TIME, CHINA_TZ))
     message["Message-ID"] = message_id(digest.key, sender_address.rpartition("@")[2])
@@ -124,18 +131,35 @@ def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
 
 
 def subject(digest: Digest) -> str:
-    """【督办】campaign · day · counts — one line, worded by the highest level present."""
-    top = LEVELS[highest_level(digest.notices)]
-    return one_line(f"【{top.label}】{digest.campaign_name} · {digest.day.isoformat()} · {summary(digest)}")
+    """【报组长】campaign：counts（day）— one line, named after the most pressing notice."""
+    top = most_pressing(digest.notices)
+    word = top.stage_label if top else LEVELS["remind"].label
+    return one_line(f"【{word}】{digest.campaign_name}：{summary(digest)}（{cn_date(digest.day)}）")
+
+
+def most_pressing(notices: tuple[NoticeLine, ...]) -> NoticeLine | None:
+    """The notice of the highest level, the latest stage among those."""
+    if not notices:
+        return None
+    return min(notices, key=lambda n: (LEVEL_ORDER.index(n.level), -_stage_rank(n.stage)))
+
+
+def _stage_rank(stage: str) -> int:
+    kind, _, number = stage.partition("-")
+    return {"overdue": 100, "target": 1000}.get(kind, 0) + (int(number) if number.isdigit() else 0)
 
 
 def summary(digest: Digest) -> str:
-    """'3 项逾期、1 项即将到期': how many notices of each kind."""
-    missed = sum(1 for n in digest.notices if n.stage == "target-missed")
-    due_soon = sum(1 for n in digest.notices if n.level == "remind")
-    late = len(digest.notices) - missed - due_soon
-    parts = [(late, "项逾期"), (missed, "项目标未达成"), (due_soon, "项即将到期")]
-    return "、".join(f"{count} {what}" for count, what in parts if count) or "无待办事项"
+    """'3项逾期、1项即将到期、2项新交办': how many notices of each kind."""
+    kinds = [n.stage.partition("-")[0] for n in digest.notices]
+    parts = [
+        (kinds.count("overdue"), "项逾期未办结"),
+        (kinds.count("target"), "项目标未达成"),
+        (kinds.count("remind"), "项即将到期"),
+        (kinds.count("extended"), "项延期"),
+        (kinds.count("assigned"), "项新交办"),
+    ]
+    return "、".join(f"{count}{what}" for count, what in parts if count) or "无待办事项"
 
 
 def highest_level(notices: tuple[NoticeLine, ...]) -> Level:
@@ -155,41 +179,16 @@ def _address(name: str, address: str) -> Address:
 
 def _context(digest: Digest) -> dict[str, object]:
     groups = [
-        (LEVELS[level], [_view(n) for n in digest.notices if n.level == level])
+        (LEVELS[level], [n for n in digest.notices if n.level == level])
         for level in LEVEL_ORDER
         if any(n.level == level for n in digest.notices)
     ]
     return {
         "digest": digest,
         "top": LEVELS[highest_level(digest.notices)],
+        "subject": subject(digest),
         "summary": summary(digest),
         "groups": groups,
+        "today": cn_date(digest.day),
+        "numbers": "一二三四五六七八九十",
     }
-
-
-def _view(line: NoticeLine) -> NoticeView:
-    return NoticeView(line, stage_text(line.stage, line.cycle), timing_text(line))
-
-
-def stage_text(stage: str, cycle: int) -> str:
-    """'到期前 3 个工作日提醒', '第 2 级督办（第 1 次重复）', '目标未达成'."""
-    kind, _, number = stage.partition("-")
-    if kind == "remind":
-        return f"到期前 {number} 个工作日提醒"
-    if kind == "overdue":
-        repeat = f"（第 {cycle} 次重复督办）" if cycle else ""
-        return f"第 {number} 级督办{repeat}"
-    if stage == "target-missed":
-        return "目标未达成"
-    return stage
-
-
-def timing_text(line: NoticeLine) -> str:
-    """When it was due and how late it is, in working days."""
-    if line.due is None:
-        return "未设定完成时限"
-    if line.stage == "target-missed":
-        return f"目标日期 {line.due.isoformat()}，到期未达成"
-    if line.overdue_days > 0:
-        return f"应于 {line.due.isoformat()} 前完成，已逾期 {line.overdue_days} 个工作日"
-    return f"请于 {line.due.isoformat()}（含当日）前完成"

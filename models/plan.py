@@ -98,6 +98,19 @@ class Node(BaseModel):
 class Person(Node):
     name: Name
     email: Email
+    title: Name | None = None  # 职务, e.g. 社区发展办副主任、领导小组办公室主任
+    salutation: Name | None = None  # how a notice addresses them, e.g. 黄珑副主任 (else derived from title)
+
+
+class Source(Node):
+    """The document the campaign carries out, cited in every notice as 《title》（number）."""
+
+    title: Name
+    number: Name | None = None
+
+
+def _source(value: object) -> object:
+    return {"title": value} if isinstance(value, str) else value
 
 
 class Campaign(Node):
@@ -107,6 +120,9 @@ class Campaign(Node):
     run_at: Annotated[str, BeforeValidator(_clock)]
     calendar: CalendarKind
     end: Day
+    source: Annotated[Source | None, BeforeValidator(_source)] = None
+    sender: Name | None = None  # the organ in whose name notices go out
+    mailbox: Email | None = None  # where reports are handed in, quoted where an item asks for it
 
     @property
     def run_time(self) -> time:
@@ -158,6 +174,10 @@ class Item(Node):
     due: Annotated[date | str, BeforeValidator(_due), AfterValidator(_sane_due)]
     basis: str = ""
     assumed: bool = False
+    assumption: str = ""  # why an assumed due day was chosen
+    requirement: str = ""  # 工作要求: what exactly to hand in or do (else the title)
+    submit_to: Name | None = None  # 报送方式: where and in what form
+    section: Name | None = None  # the source's section, e.g. 四（一）2
     optional: bool = False
     yearly: bool = False
     supervisors: list[Ref] | None = None
@@ -185,6 +205,7 @@ class NamedList(Node):
 
 class Target(Node):
     id: Ref
+    name: Name | None = None  # how notices name the target
     list_id: Ref = Field(alias="list")
     min_share: Share
     by: Day
@@ -193,17 +214,27 @@ class Target(Node):
 class Reminder(Node):
     before: Annotated[int, Field(ge=0)]
     notify: list[Recipient] = ["assignee"]
+    label: Name | None = None  # e.g. 提醒
 
 
 class Stage(Node):
     after: Annotated[int, Field(ge=1)]
     notify: Annotated[list[Recipient], Field(min_length=1)]
+    label: Name | None = None  # e.g. 催办, 督办, 报领导小组办公室, 报组长
+
+
+class Assign(Node):
+    """The 交办 notice on assignment: `[]` turns it off."""
+
+    notify: list[Recipient] = ["assignee"]
+    label: Name | None = None
 
 
 class Escalation(Node):
     reminders: list[Reminder] = []
     ladder: list[Stage] = []
     repeat_every: Annotated[int, Field(ge=0)] = 0
+    assign: Assign = Assign()
 
 
 class CalendarOverrides(Node):

@@ -8,10 +8,11 @@ from datetime import date
 from typing import Literal
 
 from models.cells import DAY_FORMS, read_day, read_number, structural
-from models.plan import Plan
+from models.plan import Item, Plan
 
 HEADER = ("date", "action", "assignee", "target", "value")
-Action = Literal["complete", "select", "assess"]
+Action = Literal["complete", "select", "assess", "claim", "confirm", "reject", "extend"]
+DECISIONS = ("claim", "confirm", "reject", "extend")  # rows applied one by one against the assignments
 
 
 class ProgressError(Exception):
@@ -82,6 +83,8 @@ def _row(number: int, text: dict[str, str]) -> ProgressRow:
     value = text["value"]
     if text["action"] == "assess" and value.endswith("%"):
         value = f"{read_number(value):.12g}"  # 35% is stored as 0.35 (full-width digits are folded already)
+    if text["action"] == "extend":
+        value = str(read_day(value))  # the new due day, whatever form the sheet wrote it in
     day = read_day(text["date"])
     action: Action = text["action"]  # type: ignore[assignment]  # checked by _row_problems
     assert day is not None  # checked by _row_problems
@@ -95,7 +98,15 @@ def _row_problems(text: dict[str, str], plan: Plan, today: date | None) -> Itera
     offices = {o.id for o in plan.offices}
     if not ((kind == "community" and ref in communities) or (kind == "office" and ref in offices)):
         yield f"assignee: {text['assignee']!r} is not community:<id> or office:<id> of this plan"
-    checks = {"complete": _complete_problems, "select": _select_problems, "assess": _assess_problems}
+    checks = {
+        "complete": _complete_problems,
+        "select": _select_problems,
+        "assess": _assess_problems,
+        "claim": _complete_problems,
+        "confirm": _complete_problems,
+        "reject": _complete_problems,
+        "extend": _extend_problems,
+    }
     check = checks.get(text["action"])
     if check is None:
         yield f"action: {text['action']!r} is not one of {', '.join(checks)}"
@@ -122,10 +133,28 @@ def _complete_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[
         yield f"target: no item {text['target']!r} in the plan"
     elif item.kind != "task":
         yield f"target: {item.id!r} is a {item.kind} item: it completes by itself (assess / select rows)"
-    elif item.owner.startswith("office:") and text["assignee"] != item.owner:
+    else:
+        yield from _owner_problems(item, text, kind)
+
+
+def _owner_problems(item: Item, text: dict[str, str], kind: str) -> Iterator[str]:
+    if item.owner.startswith("office:") and text["assignee"] != item.owner:
         yield f"assignee: {item.id!r} belongs to {item.owner}, not {text['assignee']}"
     elif not item.owner.startswith("office:") and kind != "community":
         yield f"assignee: {item.id!r} belongs to communities, not {text['assignee']}"
+
+
+def _extend_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[str]:
+    item = next((i for _, i in plan.items() if i.id == text["target"]), None)
+    if item is None:
+        yield f"target: no item {text['target']!r} in the plan"
+    else:
+        yield from _owner_problems(item, text, kind)
+    new_due = read_day(text["value"])
+    if new_due is None:
+        yield f"value: the new due day {text['value']!r} is not a date ({DAY_FORMS})"
+    elif new_due > plan.campaign.end:
+        yield f"value: the new due day {new_due} is after the campaign ends ({plan.campaign.end})"
 
 
 def _select_problems(text: dict[str, str], kind: str, plan: Plan) -> Iterator[str]:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from models.plan import Escalation, Item, Plan, Recipient, Standard
 from models.plan_rules import yearly_dues
+from models.stages import higher_role
 from models.workcal import WorkCalendar
 
 Level = Literal["remind", "overdue", "escalated"]
@@ -20,7 +21,7 @@ Level = Literal["remind", "overdue", "escalated"]
 class StageHit:
     """A stage that is due today for one assignment."""
 
-    stage: str  # remind-<k> | overdue-<i>
+    stage: str  # assigned | extended | remind-<k> | overdue-<i>
     cycle: int
     notify: tuple[Recipient, ...]
     overdue_days: int
@@ -28,7 +29,7 @@ class StageHit:
 
 def stage_level(escalation: Escalation, stage: str) -> Level:
     """督办 colours: blue reminder, yellow overdue, red once it goes above assignee and supervisors."""
-    if stage.startswith("remind"):
+    if stage.startswith("remind") or stage in ("assigned", "extended"):
         return "remind"
     if stage.startswith("overdue-"):
         notify = set(escalation.ladder[int(stage.removeprefix("overdue-")) - 1].notify)
@@ -188,11 +189,12 @@ def addressee(plan: Plan, key: str) -> Addressee:
 def recipients(
     plan: Plan, notify: Iterable[Recipient], who: Addressee | None, supervisors: Sequence[str]
 ) -> dict[str, tuple[str, str]]:
-    """email → (role, name) for every role a stage notifies; the first role named wins for a person."""
+    """email → (role, name) for every role a stage notifies; a person holding several gets the highest."""
     people: dict[str, tuple[str, str]] = {}
     for role in notify:
         for email, name in _people(plan, role, who, supervisors):
-            people.setdefault(email, (role, name))
+            if higher_role(people[email][0] if email in people else None, role):
+                people[email] = (role, name)
     return dict(sorted(people.items()))
 
 

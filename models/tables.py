@@ -67,13 +67,43 @@ class CompletionReport(SQLModel, table=True):
     assignment_id: int | None = Field(default=None, foreign_key="assignment.id")
 
 
+class Claim(SQLModel, table=True):
+    """办结申报: an assignee says a task is done; pending until confirmed or rejected (SPEC §2)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    day: date
+    note: str = ""
+    status: str = "pending"  # pending | confirmed | rejected
+    decided_on: date | None = None
+    decided_by: str | None = None
+    comment: str = ""
+
+
+class Extension(SQLModel, table=True):
+    """延期: a later due day for one assignment, from `day` on once approved (SPEC §2)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaign.id", index=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    day: date
+    previous_due: date
+    new_due: date
+    reason: str = ""
+    status: str = "requested"  # requested | approved | rejected
+    decided_on: date | None = None
+    decided_by: str | None = None
+    comment: str = ""
+
+
 class Notice(SQLModel, table=True):
-    """Stored once per (assignment or target, stage, cycle): the guard against a second notice."""
+    """Stored once per (assignment, due day, stage, cycle) or target: the guard against a second notice."""
 
     __table_args__ = (UniqueConstraint("campaign_id", "key"),)
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: str = Field(foreign_key="campaign.id", index=True)
-    key: str  # "a<assignment id>/<stage>/<cycle>" or "t<target id>/target-missed/0"
+    key: str  # "a<assignment id>/<due day>/<stage>/<cycle>" or "t<target id>/target-missed/0"
     phase_id: str
     day: date
     item_id: str

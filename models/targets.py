@@ -20,14 +20,23 @@ class TargetInputs:
     standards_work: list[tables.Assignment]
 
 
-def target_result(plan: Plan, target: Target, inputs: TargetInputs, day: date) -> TargetResult:
-    """On `day`: listed communities that completed every standards item addressed to them by then."""
-    members = members_on(plan, inputs.members, target.list_id, day)
+def _finished(inputs: TargetInputs, day: date) -> dict[str, bool]:
+    """community → completed every standards item addressed to it by `day` (True when none was)."""
     finished: dict[str, bool] = defaultdict(lambda: True)
     for row in inputs.standards_work:
         if row.assigned_on <= day:
-            community = row.assignee.partition(":")[2]
-            finished[community] &= row.completed_on is not None and row.completed_on <= day
-    known = {c.id for c in plan.communities}
-    achieved = sum(1 for c in members if c in known and finished[c])
+            finished[row.assignee.partition(":")[2]] &= row.completed_on is not None and row.completed_on <= day
+    return finished
+
+
+def target_result(plan: Plan, target: Target, inputs: TargetInputs, day: date) -> TargetResult:
+    """On `day`: listed communities that completed every standards item addressed to them by then."""
+    members, finished = members_on(plan, inputs.members, target.list_id, day), _finished(inputs, day)
+    achieved = sum(1 for c in plan.communities if c.id in members and finished[c.id])
     return TargetResult(target.id, target.by, required_count(target.min_share, len(plan.communities)), achieved)
+
+
+def target_shortfall(plan: Plan, target: Target, inputs: TargetInputs, day: date) -> list[str]:
+    """Communities on the target's list on `day` that have not completed every standards item by then."""
+    members, finished = members_on(plan, inputs.members, target.list_id, day), _finished(inputs, day)
+    return [c.id for c in plan.communities if c.id in members and not finished[c.id]]

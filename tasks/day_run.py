@@ -8,12 +8,13 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from models.digest import build_digests
 from models.mail import Digest
 from models.plan import Plan
 from tasks import work
 from tasks.delivery import Delivery, claim, send_claimed, settle
 from tasks.escalate import escalate
-from tasks.outbox import build_digests, compose, notice_facts
+from tasks.outbox import compose, notice_facts
 from tasks.smtp import SmtpConfig
 
 

@@ -1,7 +1,8 @@
-"""Escalate (SPEC §4): which notices are due today, stored once per (assignment, stage, cycle)."""
+"""Escalate (SPEC §4): which notices are due today, stored once per (assignment, due day, stage, cycle)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -18,6 +19,7 @@ from models.rules import (
     stage_due,
     unmet_standards,
 )
+from models.stages import Moved, effective_due
 from models.targets import TargetInputs, target_result
 from tasks.work import (
     assessment_marks,
@@ -57,22 +59,67 @@ def _assignment_notices(session: Session, plan: Plan, phase_id: str, day: date) 
     known = {f"community:{c.id}" for c in plan.communities} | {f"office:{o.id}" for o in plan.offices}
     marks = assessment_marks(session, plan.campaign.id)
     calendar = plan.calendar()
+    work = open_assignments(session, plan.campaign.id, phase_id, day)
+    held = held_by_claims(session, [a.id for a in work if a.id is not None], day)
+    moves = approved_moves(session, [a.id for a in work if a.id is not None])
     notices = []
-    for assignment in open_assignments(session, plan.campaign.id, phase_id, day):
+    for assignment in work:
         item = items.get(assignment.item_id)
         if item is None or assignment.assignee not in known:
             continue  # removed from the plan: history stays, no more notices
-        hit = stage_due(
-            due=assignment.due, day=day, calendar=calendar, escalation=plan.escalation, optional=item.optional
-        )
-        if hit is None:
+        mine = moves.get(assignment.id or 0, [])
+        due = effective_due(assignment.due, mine, day)
+        hits = _handover_hits(plan, assignment, mine, day)
+        if assignment.id not in held:
+            hit = stage_due(due=due, day=day, calendar=calendar, escalation=plan.escalation, optional=item.optional)
+            hits += [hit] if hit else []
+        if not hits:
             continue
         community = assignment.assignee.partition(":")[2]
         unmet = unmet_standards(plan.standards, latest_marks(marks.get(community, []), day))
         supervisors = item_supervisors(plan, item, unmet)
-        people = recipients(plan, hit.notify, addressee(plan, assignment.assignee), supervisors)
-        notices.append(_notice(plan, phase_id, day, assignment, hit, people))
+        for hit in hits:
+            people = recipients(plan, hit.notify, addressee(plan, assignment.assignee), supervisors)
+            if people:
+                notices.append(_notice(plan, phase_id, day, assignment, hit, people, due))
     return notices
+
+
+def _handover_hits(plan: Plan, assignment: tables.Assignment, moves: list[Moved], day: date) -> list[StageHit]:
+    """交办 once per assignment, and 延期 for the latest extension in force (SPEC §4)."""
+    hits = []
+    if plan.escalation.assign.notify:
+        hits.append(StageHit("assigned", 0, tuple(plan.escalation.assign.notify), 0))
+    in_force = [m for m in moves if m.day <= day]
+    if in_force:
+        hits.append(StageHit("extended", len(in_force), ("assignee",), 0))
+    return hits
+
+
+def held_by_claims(session: Session, ids: list[int], day: date) -> set[int]:
+    """Assignments with a claim pending on `day`: no reminder or overdue notice while it waits."""
+    rows = session.exec(select(tables.Claim).where(col(tables.Claim.assignment_id).in_(ids), tables.Claim.day <= day))
+    return {c.assignment_id for c in rows if c.status == "pending" or (c.decided_on is not None and c.decided_on > day)}
+
+
+def approved_moves(session: Session, ids: list[int]) -> dict[int, list[Moved]]:
+    """Approved extensions of these assignments, oldest first."""
+    rows = session.exec(
+        select(tables.Extension)
+        .where(col(tables.Extension.assignment_id).in_(ids), tables.Extension.status == "approved")
+        .order_by(col(tables.Extension.day), col(tables.Extension.id))
+    )
+    moves: dict[int, list[Moved]] = defaultdict(list)
+    for row in rows:
+        moves[row.assignment_id].append(Moved(row.day, row.previous_due, row.new_due))
+    return moves
+
+
+def notice_key(assignment_id: int | None, due: date, stage: str, cycle: int) -> str:
+    """Once per (assignment, due day, stage, cycle); 交办 once per assignment whatever its due day."""
+    if stage == "assigned":
+        return f"a{assignment_id}/assigned/0"
+    return f"a{assignment_id}/{due.isoformat()}/{stage}/{cycle}"
 
 
 def _notice(
@@ -82,10 +129,11 @@ def _notice(
     assignment: tables.Assignment,
     hit: StageHit,
     people: dict[str, tuple[str, str]],
+    due: date,
 ) -> tables.Notice:
     return tables.Notice(
         campaign_id=plan.campaign.id,
-        key=f"a{assignment.id}/{hit.stage}/{hit.cycle}",
+        key=notice_key(assignment.id, due, hit.stage, hit.cycle),
         phase_id=phase_id,
         day=day,
         item_id=assignment.item_id,

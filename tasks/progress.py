@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.progress import HEADER, ProgressError, ProgressRow, repeated_completions
+from models.progress import DECISIONS, HEADER, ProgressError, ProgressRow, repeated_completions
+from tasks.decision_rows import apply_decisions
 from tasks.sheets import read_table
 from tasks.store import record_audit
 from tasks.work import insert_ignoring_duplicates
@@ -40,6 +41,9 @@ def apply_rows(
     for start in range(0, len(rows), CHUNK):
         _store(session, campaign_id, rows[start : start + CHUNK])
         advance(f"{min(start + CHUNK, len(rows))} rows")
+    decisions = [r for r in rows if r.action in DECISIONS]
+    if problems := apply_decisions(session, campaign_id, decisions, actor=actor, now=now):
+        raise ProgressError(problems)
     if rows:
         record_audit(
             session, campaign_id, actor=actor, action="record", detail={"source": source, "rows": len(rows)}, now=now

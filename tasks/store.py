@@ -85,8 +85,17 @@ def _follow_due_changes(session: Session, plan: Plan) -> None:
             tables.Assignment.campaign_id == plan.campaign.id, col(tables.Assignment.completed_on).is_(None)
         )
     )
+    extended = set(
+        session.exec(
+            select(tables.Extension.assignment_id).where(
+                tables.Extension.campaign_id == plan.campaign.id, tables.Extension.status == "approved"
+            )
+        )
+    )
     for assignment in open_work:
         item = items.get(assignment.item_id)
+        if assignment.id in extended:
+            continue  # an approved extension set this due day; the plan's day no longer applies
         if item is not None and (due := due_of(item, assignment.occurrence)) != assignment.due:
             assignment.due = due
             session.add(assignment)

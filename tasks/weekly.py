@@ -7,18 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.mail import TEMPLATES, message_id
+from models.mail import TEMPLATES, cn_date, message_id
 from models.plan import Plan
 from models.rules import labels_of
 from models.standing import overdue_by_community
 from models.targets import target_result
+from models.wording import percent, sender
 from tasks.escalate import target_inputs
 from tasks.outbox import outbox_row
 from tasks.status import status
@@ -123,10 +124,12 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
         "data": data,
         "changes": changes_since(session, plan, day),
         "names": labels_of(plan),
+        "target_names": {t.id: t.name or f"{percent(t.min_share)}以上的社区达到创建要求" for t in plan.targets},
+        "sender": sender(plan),
     }
     message = EmailMessage()
-    message["Subject"] = f"【周报】{plan.campaign.name} · 截至 {day}"
-    message["From"] = mail_from
+    message["Subject"] = f"【周报】{plan.campaign.name}（截至{cn_date(day)}）"
+    message["From"] = Address(sender(plan), addr_spec=parseaddr(mail_from)[1] or mail_from)
     message["To"] = Address(director.name, addr_spec=director.email)
     message["Date"] = format_datetime(datetime.combine(day, plan.campaign.run_time, ZoneInfo(plan.campaign.timezone)))
     message["Message-ID"] = message_id(f"{plan.campaign.id}/campaign-report/{day}", mail_from.rpartition("@")[2])

@@ -87,6 +87,26 @@ def test_bad_rows_exit_2_with_row_numbers_and_nothing_is_written(env: Path) -> N
     assert matrix["c1"] == {"1": "none", "2": "none"}  # type: ignore[index]
 
 
+def test_claims_and_extensions_the_assignments_refuse_exit_2_naming_the_row(env: Path) -> None:
+    rows = env / "rows.csv"
+    rows.write_text(
+        HEADER + "2022-01-05,assess,community:c1,1,met\n"
+        "2022-01-05,claim,community:c1,pilot.plan,\n"
+        "2022-01-06,extend,community:c2,pilot.plan,2022-02-30\n",
+        encoding="utf-8",
+    )
+    code, _, err = invoke("record", str(rows))
+    assert code == 2 and "Traceback" not in err
+    assert "row 4 (cell E4): value: the new due day '2022-02-30' is not a date (" in err
+    rows.write_text(HEADER + "2022-01-05,assess,community:c1,1,met\n2022-01-05,claim,community:c1,pilot.plan,\n")
+    code, _, err = invoke("record", str(rows))
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().endswith(
+        "row 3: claim pilot.plan for community:c1: no open assignment of pilot.plan for community:c1"
+    )
+    assert status_json()["standards"]["c1"] == {"1": "none", "2": "none"}  # type: ignore[index]  # nothing kept
+
+
 def test_a_file_without_the_header_is_refused(env: Path) -> None:
     rows = env / "rows.csv"
     rows.write_text("when,what\n2022-01-05,x\n", encoding="utf-8")
@@ -192,4 +212,5 @@ def test_a_standards_digest_names_the_standards_still_unmet(tmp_path: Path) -> N
         plain = message.get_body(("plain",))
         if "c2@t.example" in str(message["To"]) and plain is not None and "达标" in plain.get_content():
             bodies.append(plain.get_content())
-    assert bodies and all("尚未达标（1 项）—— 标准2：物业覆盖" in body for body in bodies)
+    assert bodies and all("标准2（物业覆盖）：未评估" in body for body in bodies)
+    assert "标准1（有机制）" not in bodies[-1]  # met on 01-06

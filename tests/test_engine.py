@@ -34,11 +34,16 @@ def simulate(plan: Plan, first: str, last: str, *rows: str) -> dict[str, Any]:
     return run_simulation(plan, D(first), D(last), parse_rows(raw, plan)).report
 
 
-def notices(report: dict[str, Any], item: str | None = None, assignee: str | None = None) -> list[tuple[str, str, int]]:
+def notices(
+    report: dict[str, Any], item: str | None = None, assignee: str | None = None, *, handover: bool = False
+) -> list[tuple[str, str, int]]:
+    """The notices of an item and assignee; the 交办 notices only when asked (`handover`)."""
     return [
         (n["date"], n["stage"], n["cycle"])
         for n in report["notices"]
-        if (item is None or n["item"] == item) and (assignee is None or n["assignee"] == assignee)
+        if (item is None or n["item"] == item)
+        and (assignee is None or n["assignee"] == assignee)
+        and (handover or n["stage"] != "assigned")
     ]
 
 
@@ -211,4 +216,5 @@ def test_runs_missed_for_days_catch_up_with_only_the_highest_stage(plan: Plan, s
             for n in notices_report(session, plan.campaign.id)
             if n["item"] == "pilot.plan" and n["assignee"] == "community:c1"
         ]
-    assert sent == [("overdue-3", 0)]  # 5 working days late: the top stage once, no burst of 1 and 2
+    # 交办 on 01-04; then 5 working days late: the top stage once, no burst of 1 and 2
+    assert sent == [("assigned", 0), ("overdue-3", 0)]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from flows.phase import pilot_phase
 from flows.record import ProgressEntry, record_progress
@@ -62,13 +62,18 @@ def count(url: str, table: Any) -> int:
         return int(session.exec(select(func.count()).select_from(table)).one())
 
 
+# The 交办 e-mails of the first run (2022-01-04): each community's two items, the office's list.
+HANDED_OVER = ("c1@t.example", "c2@t.example", "c3@t.example", "lead.liaison@t.example")
+
+
 def test_a_phase_run_assigns_escalates_and_delivers(campaign: str, sink: MailSink) -> None:
     first = run("2022-01-04")
-    assert first["assigned"] == 7 and first["notices"] == 0  # 3 + 3 community items, 1 office item
+    assert first["assigned"] == 7 and first["notices"] == 7  # 交办: 3 + 3 community items, 1 office item
+    assert recipients(sink.messages) == [*HANDED_OVER]
     result = run("2022-01-11")
     assert result["sent"] == 3
-    assert recipients(sink.messages) == ["c1@t.example", "c2@t.example", "c3@t.example"]
-    body = sink.messages[0].get_body(("plain",))
+    assert recipients(sink.messages[len(HANDED_OVER) :]) == ["c1@t.example", "c2@t.example", "c3@t.example"]
+    body = sink.messages[len(HANDED_OVER)].get_body(("plain",))
     assert body is not None and "制定方案" in body.get_content()
 
 
@@ -77,8 +82,8 @@ def test_a_rerun_of_the_same_day_sends_nothing_new(campaign: str, sink: MailSink
     run("2022-01-11")
     again = run("2022-01-11")
     assert (again["notices"], again["emails"], again["sent"]) == (0, 0, 0)
-    assert len(sink.messages) == 3
-    assert count(campaign, tables.Notice) == 3
+    assert len(sink.messages) == len(HANDED_OVER) + 3
+    assert count(campaign, tables.Notice) == 7 + 3
 
 
 def test_two_runs_of_the_same_day_at_once_send_each_notice_once(campaign: str, sink: MailSink) -> None:
@@ -88,8 +93,8 @@ def test_two_runs_of_the_same_day_at_once_send_each_notice_once(campaign: str, s
         await asyncio.gather(*(PILOT(campaign_id=CAMPAIGN, as_of=D("2022-01-11")) for _ in range(2)))
 
     asyncio.run(both())
-    assert recipients(sink.messages) == ["c1@t.example", "c2@t.example", "c3@t.example"]
-    assert count(campaign, tables.Notice) == 3
+    assert recipients(sink.messages[len(HANDED_OVER) :]) == ["c1@t.example", "c2@t.example", "c3@t.example"]
+    assert count(campaign, tables.Notice) == 7 + 3
 
 
 def test_a_dry_run_lists_who_would_be_notified_and_stores_nothing(campaign: str, sink: MailSink) -> None:
@@ -97,13 +102,13 @@ def test_a_dry_run_lists_who_would_be_notified_and_stores_nothing(campaign: str,
     preview = run("2022-01-11", dry_run=True)
     assert sorted(mail["to"] for mail in preview["would_send"]) == ["c1@t.example", "c2@t.example", "c3@t.example"]
     assert all(n["why"] for mail in preview["would_send"] for n in mail["notices"])
-    assert sink.messages == [] and count(campaign, tables.Notice) == 0
+    assert len(sink.messages) == len(HANDED_OVER) and count(campaign, tables.Notice) == 7  # the 交办 of 01-04 only
 
 
 def test_a_dry_run_on_a_fresh_campaign_shows_due_days_of_work_it_would_assign(campaign: str) -> None:
     preview = run("2022-01-11", dry_run=True)  # no run before: the dry run itself would create the assignments
     dues = {n["due"] for mail in preview["would_send"] for n in mail["notices"]}
-    assert dues == {"2022-01-14"}  # pilot.plan, remind-3
+    assert dues == {"2022-01-10", "2022-01-14", "2022-01-20"}  # 交办 of the three items; pilot.plan's remind-3
     assert count(campaign, tables.Assignment) == 0
 
 
@@ -113,10 +118,11 @@ def test_mail_survives_an_smtp_outage(campaign: str, sink: MailSink, monkeypatch
     state = asyncio.run(PILOT(campaign_id=CAMPAIGN, as_of=D("2022-01-11"), return_state=True))
     assert state.is_failed()  # the run shows red in the UI
     with session_scope(campaign) as session:
-        assert {o.status for o in session.exec(select(tables.Outbox))} == {"pending"}
+        statuses = [o.status for o in session.exec(select(tables.Outbox).order_by(col(tables.Outbox.id)))]
+    assert statuses == ["sent"] * len(HANDED_OVER) + ["pending"] * 3  # the 交办 of 01-04 went out before
     monkeypatch.setenv("GREENCOMM_SMTP_PORT", str(sink.port))
     assert run("2022-01-12")["sent"] == 3  # the next run delivers what was left
-    assert len(sink.messages) == 3
+    assert len(sink.messages) == len(HANDED_OVER) + 3
 
 
 def test_record_progress_applies_rows_or_none(campaign: str) -> None:
@@ -137,7 +143,7 @@ def test_the_weekly_report_mails_a_chart_to_the_leading_group_office(campaign: s
     run("2022-01-04")
     assert asyncio.run(REPORT(campaign_id=CAMPAIGN, as_of=D("2022-01-10"))) == 1
     assert asyncio.run(REPORT(campaign_id=CAMPAIGN, as_of=D("2022-01-10"))) == 0  # once per day
-    (message,) = sink.messages
+    (message,) = sink.messages[len(HANDED_OVER) :]
     assert recipients([message]) == ["director@t.example"]
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert len(images) == 1 and images[0].get_payload(decode=True)[:4] == b"\x89PNG"  # type: ignore[index]

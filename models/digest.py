@@ -1,0 +1,211 @@
+"""Digests (SPEC §4): a run's notices grouped per recipient and worded for their role; pure."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from models import tables
+from models.mail import Digest, NoticeLine, Person
+from models.plan import Item, Plan
+from models.rules import TargetResult, labels_of, stage_level
+from models.stages import stage_label
+from models.wording import (
+    Facts,
+    Gap,
+    basis_text,
+    citation,
+    cn_date,
+    due_rows,
+    gap_text,
+    lead,
+    percent,
+    salutation,
+    sender,
+)
+
+ROLE_NAMES = {
+    "assignee": "责任单位经办人",
+    "assignee_head": "责任单位负责人",
+    "supervisors": "督导科室联络员",
+    "supervisor_heads": "督导科室负责人",
+    "leading_group_office": "领导小组办公室",
+    "leader": "领导小组组长",
+}
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What the lines need beyond the notices: due days, gaps per community, targets and who falls short."""
+
+    dues: dict[int, date]
+    unmet: dict[str, list[Gap]]
+    targets: dict[str, TargetResult]
+    shortfall: dict[str, list[str]] = field(default_factory=dict)  # target → communities on its list short
+    previous_dues: dict[int, date] = field(default_factory=dict)  # assignment → due day before its extension
+
+
+def build_digests(
+    plan: Plan, phase_id: str, day: date, notices: list[tables.Notice], facts: NoticeFacts
+) -> list[Digest]:
+    """One digest per recipient address of a run's notices (pure: used by dry runs too)."""
+    by_recipient: dict[str, list[tables.Notice]] = defaultdict(list)
+    for notice in notices:
+        for address in notice.recipients:
+            by_recipient[address].append(notice)
+    phase = plan.phase(phase_id)
+    labels = labels_of(plan)
+    people = _people(plan)
+    digests = []
+    for address, mine in sorted(by_recipient.items()):
+        name = mine[0].roles[address][1]
+        title, given = people.get(address, (None, None))
+        lines = tuple(_line(plan, n, address, labels, facts) for n in mine)
+        # The key names the notices, not the run's day: the same notices can only ever make the same e-mail.
+        key = f"{plan.campaign.id}/{phase_id}/{address}/" + ",".join(n.key for n in mine)
+        digests.append(
+            Digest(
+                plan.campaign.id,
+                plan.campaign.name,
+                phase_id,
+                phase.name,
+                day,
+                Person(name, address),
+                lines,
+                key,
+                salutation=salutation(name, title, given),
+                opening=_opening(plan, lines),
+                sender=sender(plan),
+                citation=citation(plan),
+                reply_to=plan.campaign.mailbox,
+            )
+        )
+    return digests
+
+
+def _opening(plan: Plan, lines: tuple[NoticeLine, ...]) -> str:
+    """根据《…》工作安排，现将…通知如下 — or 呈报如下 when the reader oversees the whole campaign."""
+    up = all(line.reason in (ROLE_NAMES["leading_group_office"], ROLE_NAMES["leader"]) for line in lines)
+    return f"根据{citation(plan)}工作安排，现将{plan.campaign.name}有关事项{'呈报' if up else '通知'}如下"
+
+
+def _people(plan: Plan) -> dict[str, tuple[str | None, str | None]]:
+    """address → (title, salutation) of the first person in the plan with a title at that address."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    persons = [plan.leading_group.leader, plan.leading_group.office_director]
+    persons += [p for o in plan.offices for p in (o.head, o.liaison)]
+    persons += [p for c in plan.communities for p in (c.head, c.contact)]
+    for person in persons:
+        if person.email not in found or found[person.email] == (None, None):
+            found[person.email] = (person.title, person.salutation)
+    return found
+
+
+def notice_due(notice: tables.Notice, dues: dict[int, date]) -> date | None:
+    """The due day the notice was decided on (in its key), else the assignment's."""
+    match = re.match(r"a\d+/(\d{4}-\d{2}-\d{2})/", notice.key)
+    return date.fromisoformat(match.group(1)) if match else dues.get(notice.assignment_id or 0)
+
+
+def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str], facts: NoticeFacts) -> NoticeLine:
+    role = notice.roles[address][0]
+    if notice.stage == "target-missed":
+        return _target_line(plan, notice, role, labels, facts)
+    item = next(i for _, i in plan.items() if i.id == notice.item_id)
+    assignee = notice.assignee or ""
+    who = labels.get(assignee, "")
+    due = notice_due(notice, facts.dues)
+    label = stage_label(plan.escalation, notice.stage)
+    f = Facts(
+        notice.stage,
+        label,
+        notice.cycle,
+        role,
+        assignee,
+        who,
+        _contact(plan, assignee),
+        due,
+        facts.previous_dues.get(notice.assignment_id or 0),
+        notice.overdue_days,
+        item.kind,
+        item.optional,
+    )
+    return NoticeLine(
+        item.id,
+        item.label,
+        who,
+        notice.stage,
+        notice.cycle,
+        stage_level(plan.escalation, notice.stage),
+        due,
+        notice.overdue_days,
+        label,
+        lead(f),
+        _details(plan, item, f, facts.unmet.get(assignee.partition(":")[2], [])),
+        ROLE_NAMES[role],
+    )
+
+
+def _details(plan: Plan, item: Item, f: Facts, gaps: list[Gap]) -> tuple[tuple[str, str], ...]:
+    rows: list[tuple[str, str]] = [("责任单位", f.who)]
+    if f.role == "assignee":
+        rows.append(("工作要求", item.requirement or item.label))
+    rows += due_rows(item, f.due)
+    if item.kind == "standards" and gaps:
+        rows.append(("尚未达到的创建标准", "；".join(gap_text(g, with_text=True) for g in gaps)))
+    if f.role == "assignee":
+        if item.submit_to:
+            rows.append(("报送方式", item.submit_to.replace("{mailbox}", plan.campaign.mailbox or "")))
+        if (report := _report_to(plan, f)) and f.kind == "task":
+            rows.append(("办结后报告", report))
+    rows.append(("依据", basis_text(plan, item)))
+    return tuple(rows)
+
+
+def _report_to(plan: Plan, f: Facts) -> str:
+    director = plan.leading_group.office_director
+    office = next((o.name for o in plan.offices if o.id == plan.leading_group.office), "")
+    call = salutation(director.name, director.title, director.salutation)
+    return f"请将办理情况报领导小组办公室（设在{office}，{call}）" if office else f"请报{call}"
+
+
+def _contact(plan: Plan, assignee: str) -> str:
+    kind, _, ref = assignee.partition(":")
+    if kind == "community":
+        return next((c.contact.name for c in plan.communities if c.id == ref), "")
+    return next((o.liaison.name for o in plan.offices if o.id == ref), "")
+
+
+def _target_line(
+    plan: Plan, notice: tables.Notice, role: str, labels: dict[str, str], facts: NoticeFacts
+) -> NoticeLine:
+    target = next(t for t in plan.targets if t.id == notice.item_id)
+    result = facts.targets[target.id]
+    total = len(plan.communities)
+    name = target.name or f"{percent(target.min_share)}以上的社区达到创建要求"
+    achieved = percent(result.achieved / total) if total else "0%"
+    text = (
+        f"按计划，截至{cn_date(target.by)}全街道应有{percent(target.min_share)}以上的社区"
+        f"（共{total}个社区，至少{result.required}个）达到创建要求，实际达到{result.achieved}个（{achieved}），"
+        "目标未达成。呈阅，请协调督办。"
+    )
+    rows = [("目标日期", f"{cn_date(target.by)}前")]
+    short = facts.shortfall.get(target.id, [])
+    rows.append(("名单内未达标社区", f"{len(short)}个" if short else "名单内暂无社区"))
+    for community in short:
+        gaps = facts.unmet.get(community, [])
+        rows.append(
+            (
+                labels.get(f"community:{community}", community),
+                "；".join(gap_text(g, with_text=False) for g in gaps) or "相关事项尚未办结",
+            )
+        )
+    basis = str(getattr(target, "basis", "") or "")
+    where = citation(plan) + str(getattr(target, "section", "") or "")
+    rows.append(("依据", f"{where}：“{basis}”" if basis else where))
+    return NoticeLine(
+        target.id, name, "全街道", notice.stage, 0, "escalated", target.by, 0,
+        stage_label(plan.escalation, notice.stage), text, tuple(rows), ROLE_NAMES[role],
+    )  # fmt: skip
