@@ -36,7 +36,7 @@ FULL = Sizes(
     [10_000, 100_000, 1_000_000],
     300,
     [100, 10_000],
-    [(12, "2021-12-01", "2022-12-31"), (12_000, "2021-12-01", "2021-12-07")],
+    [(12, "2021-12-01", "2022-12-31"), (12_000, "2021-12-01", "2021-12-31")],
     300,
 )
 QUICK = Sizes([10_000], 200, [100, 1_000], [(12, "2021-12-01", "2021-12-31"), (1_200, "2021-12-01", "2021-12-05")], 300)
@@ -48,8 +48,11 @@ def probe(kind: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
     command = [sys.executable, "-m", "tests.bench.probe", kind, json.dumps(args)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False)
-    except subprocess.TimeoutExpired:
-        return {"timeout": timeout}
+    except subprocess.TimeoutExpired as expired:
+        out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+        days = [json.loads(line) for line in out.splitlines() if line.startswith('{"day"')]
+        partial = {"days": len(days), "per_day": days[-1]["elapsed"] / len(days), "peak_mb": days[-1]["peak_mb"]}
+        return {"timeout": timeout} | (partial if days else {})
     if done.returncode != 0:
         causes = [line for line in done.stderr.splitlines() if re.match(r"[\w.]+(Error|Exception): ", line)]
         return {"error": (causes or [f"exit {done.returncode}"])[-1][:300]}
@@ -110,6 +113,8 @@ def _fmt(value: Any, spec: str = ".2f") -> str:
 
 def _cell(result: dict[str, Any], key: str, spec: str = ".2f") -> str:
     """A measured value, or why there is none: >N s (timed out), >N s* (not started: linear lower bound)."""
+    if "timeout" in result and key in result:  # a simulation cut short: its days so far
+        return _fmt(result[key], spec) + "~"
     if "at_least" in result or "timeout" in result:
         mark = f">{result['at_least']:.0f}s*" if "at_least" in result else f">{result['timeout']:.0f}s"
         return mark if key == "seconds" else "—"
@@ -149,7 +154,9 @@ def table(results: dict[str, Any]) -> str:
         lines.append("d. seed campaign simulated")
     for s in results.get("simulation", []):
         lines.append(
-            f"   {s['communities']:>6,} communities {s['from']} → {s['to']}: {_cell(s, 'per_day', '.3f')} s/day,"
+            f"   {s['communities']:>6,} communities {s['from']} → {s['to']}"
+            + (f" (timed out after {s['days']} days)" if "timeout" in s else "")
+            + f": {_cell(s, 'per_day', '.3f')} s/day,"
             f" peak {_cell(s, 'peak_mb', '.0f')} MB, {_cell(s, 'assignments', 'd')} assignments"
         )
     return "\n".join(lines)

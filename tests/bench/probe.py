@@ -62,7 +62,12 @@ def simulation(args: dict[str, Any]) -> dict[str, Any]:
     first, last = date.fromisoformat(args["first"]), date.fromisoformat(args["last"])
     days = (last - first).days + 1
     start = time.perf_counter()
-    result = run_simulation(plan, first, last, events)
+
+    def on_day(day: date) -> None:  # a run cut short by the timeout still tells its days so far
+        print(json.dumps({"day": day.isoformat(), "elapsed": time.perf_counter() - start, "peak_mb": peak_mb()}))
+        sys.stdout.flush()
+
+    result = run_simulation(plan, first, last, events, on_day=on_day)
     seconds = time.perf_counter() - start
     report = result.report
     return {"seconds": seconds, "days": days, "per_day": seconds / days} | {
