@@ -4,7 +4,7 @@ A run reads the open assignments of one phase, the notices of one phase not yet 
 reports not yet applied; at a province's size (a million assignments) these need their own indexes.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
