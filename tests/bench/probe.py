@@ -1,4 +1,4 @@
-"""One measurement in a fresh process, so its peak memory (ru_maxrss) is its own: `python -m tests.bench.probe
+"""One measurement in a fresh process, so its peak memory (VmHWM) is its own: `python -m tests.bench.probe
 KIND JSON-ARGS` prints one JSON line with seconds, peak_mb and what the work counted."""
 
 from __future__ import annotations
@@ -9,11 +9,17 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    """This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss would carry the
+    parent's peak over from the fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def phase_run(args: dict[str, Any]) -> dict[str, Any]:
