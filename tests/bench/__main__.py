@@ -51,8 +51,11 @@ def probe(kind: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
     except subprocess.TimeoutExpired as expired:
         out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
         days = [json.loads(line) for line in out.splitlines() if line.startswith('{"day"')]
-        partial = {"days": len(days), "per_day": days[-1]["elapsed"] / len(days), "peak_mb": days[-1]["peak_mb"]}
-        return {"timeout": timeout} | (partial if days else {})
+        if not days:
+            return {"timeout": timeout}
+        return {"timeout": timeout, "days": len(days), "per_day": days[-1]["elapsed"] / len(days)} | {
+            "peak_mb": days[-1]["peak_mb"]
+        }
     if done.returncode != 0:
         causes = [line for line in done.stderr.splitlines() if re.match(r"[\w.]+(Error|Exception): ", line)]
         return {"error": (causes or [f"exit {done.returncode}"])[-1][:300]}
