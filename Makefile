@@ -40,8 +40,9 @@ fonts:
 test: $(BIN)/greencomm browser fonts lint typecheck
 	$(BIN)/pytest
 
+# The benchmark (tests/bench/): prints a table, writes var/bench.json; one at a time on a shared machine.
 bench: $(BIN)/greencomm
-	$(BIN)/python -m tests.bench
+	flock /tmp/greencomm-bench.lock $(BIN)/python -m tests.bench
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock: $(BIN)/greencomm

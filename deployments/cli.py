@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from deployments.cli_common import cli_actor, live_plan, parse_day
+from deployments.cli_sheets import export, workbook
 from deployments.console import RUN_FAILED, CommandGroup, checked_plan, fail, fail_file, progress
 from deployments.plan_file import plan_path
-from models.plan import Plan
 from models.progress import HEADER, ProgressError, parse_rows
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
 from tasks.progress import CHUNK, apply_rows
 from tasks.sheets import read_table
 from tasks.status import status as status_data
-from tasks.store import load_campaign, sync_plan, today_in
+from tasks.store import sync_plan, today_in
 
 app = typer.Typer(cls=CommandGroup, no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
 plan_app = typer.Typer(no_args_is_help=True, help="plan files")
@@ -28,23 +29,6 @@ app.add_typer(communities_app, name="communities")
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 import deployments.desk_cli  # noqa: E402, F401  registers `greencomm desk` (a module of its own: this one is full)
-
-
-def cli_actor() -> str:
-    """Who changed what, for the audit trail: the operating-system user behind the command."""
-    import getpass
-
-    return f"cli:{getpass.getuser()}"
-
-
-def parse_day(text: str | None, plan: Plan, option: str) -> date:
-    """A --date option: YYYY-MM-DD or 'today' (in the plan's timezone)."""
-    if text is None or text == "today":
-        return today_in(plan, datetime.now(UTC))
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail([f"{option}: {text!r} is not a date (YYYY-MM-DD or today)"])
 
 
 def print_json(data: Any) -> None:
@@ -85,18 +69,6 @@ def db_upgrade() -> None:
     settings = Settings()
     upgrade(settings.database_url)
     typer.echo("database is up to date")
-
-
-def live_plan(settings: Settings) -> Plan:
-    """The campaign as loaded in the database (a rehearsal keeps its shifted dates); loads it if new."""
-    plan = checked_plan(plan_path(settings))
-    upgrade(settings.database_url)
-    with session_scope(settings.database_url) as session:
-        try:
-            return load_campaign(session, plan.campaign.id)
-        except LookupError:
-            sync_plan(session, plan, actor=cli_actor(), now=datetime.now(UTC))
-            return plan
 
 
 @app.command()
@@ -252,47 +224,32 @@ def trigger(
 
 
 @app.command()
-def export(
-    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+def deploy(
+    file: Annotated[Path | None, typer.Argument(help="plan YAML (default: GREENCOMM_PLAN)")] = None,
+    pool: Annotated[str, typer.Option("--pool", help="Prefect process work pool (created if missing)")] = "greencomm",
 ) -> None:
-    """The campaign as a workbook for the city: targets, communities × standards, assignments, notices."""
-    from tasks.export import export_workbook
+    """Register the campaign's deployments on a process work pool, for `prefect worker start` to run."""
+    from deployments.prefect_env import use_prefect_environment
 
-    if file.suffix.lower() != ".xlsx":
-        fail([f"{file}: the export is an Excel workbook: name it FILE.xlsx"])
-    if not file.parent.is_dir():
-        fail([f"{file}: no folder {file.parent}"])
     settings = Settings()
-    plan = live_plan(settings)
-    day = parse_day(as_of, plan, "--as-of")
-    with session_scope(settings.database_url) as session:
-        counts = export_workbook(session, plan, day, file)
-    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
+    plan = live_plan(settings, file)
+    use_prefect_environment(settings)
+    import httpx
+
+    from deployments.deploy import deploy_to_pool, ensure_pool
+
+    try:
+        typer.echo(f"work pool {pool}: " + ("created" if ensure_pool(pool) else "exists"))
+        for name in deploy_to_pool(plan, pool):
+            typer.echo(f"deployed {name} to {pool}")
+    except ValueError as error:
+        fail([str(error)])
+    except (httpx.HTTPError, OSError) as error:
+        fail([f"cannot reach the Prefect API at {settings.api_url} ({error})"], RUN_FAILED)
 
 
-@app.command()
-def workbook(
-    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
-    assignee: Annotated[str, typer.Option("--for", help="community:<id> or office:<id>")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
-) -> None:
-    """An office's or a community's own workbook to fill in: open items (and the standards); `record` reads it."""
-    from models.rules import labels_of
-    from tasks.workbook import make_workbook
-
-    if file.suffix.lower() != ".xlsx":
-        fail([f"{file}: the workbook is an Excel file: name it FILE.xlsx"])
-    if not file.parent.is_dir():
-        fail([f"{file}: no folder {file.parent}"])
-    settings = Settings()
-    plan = live_plan(settings)
-    if assignee not in labels_of(plan):
-        fail([f"--for: {assignee!r} is not community:<id> or office:<id> of {plan.campaign.id}"])
-    day = parse_day(as_of, plan, "--as-of")
-    with session_scope(settings.database_url) as session:
-        counts = make_workbook(session, plan, assignee, day, file)
-    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
+app.command()(export)
+app.command()(workbook)
 
 
 def main() -> None:

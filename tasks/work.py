@@ -56,6 +56,9 @@ def assign(session: Session, plan: Plan, phase_id: str, day: date) -> int:
     )
 
 
+MAX_PARAMETERS = 30_000
+
+
 def insert_ignoring_duplicates(session: Session, table: type, rows: list[dict[str, object]], keys: list[str]) -> int:
     """INSERT … ON CONFLICT DO NOTHING: concurrent runs never duplicate a row; returns rows inserted."""
     if not rows:
@@ -63,9 +66,15 @@ def insert_ignoring_duplicates(session: Session, table: type, rows: list[dict[st
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     primary_key = list(table.__table__.primary_key.columns)  # type: ignore[attr-defined]
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=keys).returning(*primary_key)
-    # rowcount is -1 for this statement on PostgreSQL: count the rows it returns instead
-    return len(session.connection().execute(statement).all())
+    # a statement may carry at most 65,535 parameters on PostgreSQL and 32,766 on SQLite: insert in chunks
+    chunk = max(1, MAX_PARAMETERS // len(rows[0]))
+    inserted = 0
+    for start in range(0, len(rows), chunk):
+        values = insert(table).values(rows[start : start + chunk])
+        statement = values.on_conflict_do_nothing(index_elements=keys).returning(*primary_key)
+        # rowcount is -1 for this statement on PostgreSQL: count the rows it returns instead
+        inserted += len(session.connection().execute(statement).all())
+    return inserted
 
 
 def open_assignments(session: Session, campaign_id: str, phase_id: str, day: date) -> list[tables.Assignment]:

@@ -1,0 +1,55 @@
+"""`greencomm export` and `greencomm workbook`: the campaign and an assignee's items as Excel workbooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from deployments.cli_common import live_plan, parse_day
+from deployments.console import fail
+from models.settings import Settings
+from tasks.db import session_scope
+
+
+def export(
+    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """The campaign as a workbook for the city: targets, communities × standards, assignments, notices."""
+    from tasks.export import export_workbook
+
+    if file.suffix.lower() != ".xlsx":
+        fail([f"{file}: the export is an Excel workbook: name it FILE.xlsx"])
+    if not file.parent.is_dir():
+        fail([f"{file}: no folder {file.parent}"])
+    settings = Settings()
+    plan = live_plan(settings)
+    day = parse_day(as_of, plan, "--as-of")
+    with session_scope(settings.database_url) as session:
+        counts = export_workbook(session, plan, day, file)
+    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
+
+
+def workbook(
+    file: Annotated[Path, typer.Argument(help="the workbook to write, FILE.xlsx")],
+    assignee: Annotated[str, typer.Option("--for", help="community:<id> or office:<id>")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """An office's or a community's own workbook to fill in: open items (and the standards); `record` reads it."""
+    from models.rules import labels_of
+    from tasks.workbook import make_workbook
+
+    if file.suffix.lower() != ".xlsx":
+        fail([f"{file}: the workbook is an Excel file: name it FILE.xlsx"])
+    if not file.parent.is_dir():
+        fail([f"{file}: no folder {file.parent}"])
+    settings = Settings()
+    plan = live_plan(settings)
+    if assignee not in labels_of(plan):
+        fail([f"--for: {assignee!r} is not community:<id> or office:<id> of {plan.campaign.id}"])
+    day = parse_day(as_of, plan, "--as-of")
+    with session_scope(settings.database_url) as session:
+        counts = make_workbook(session, plan, assignee, day, file)
+    typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))

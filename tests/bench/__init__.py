@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`, or `python -m tests.bench --quick`): see tests/bench/__main__.py."""
