@@ -12,6 +12,7 @@ import typer
 from deployments.cli_common import cli_actor, live_plan, parse_day
 from deployments.cli_sheets import export, workbook
 from deployments.console import RUN_FAILED, CommandGroup, checked_plan, fail, fail_file, progress
+from deployments.desk_cli import desk
 from deployments.plan_file import plan_path
 from models.progress import HEADER, ProgressError, parse_rows
 from models.settings import Settings
@@ -28,7 +29,6 @@ communities_app = typer.Typer(no_args_is_help=True, help="the community roster")
 app.add_typer(communities_app, name="communities")
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
-import deployments.desk_cli  # noqa: E402, F401  registers `greencomm desk` (a module of its own: this one is full)
 
 
 def print_json(data: Any) -> None:
@@ -250,6 +250,7 @@ def deploy(
 
 app.command()(export)
 app.command()(workbook)
+app.command()(desk)
 
 
 def main() -> None:

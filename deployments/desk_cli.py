@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from deployments.cli import app
 from deployments.console import fail
 from models.settings import Settings
 from tasks.db import upgrade
 
 
-@app.command()
 def desk() -> None:
     """Serve the desk alone (the pages the links in e-mails open), e.g. on a server behind a TLS proxy."""
     from deployments.approvals import start_approval

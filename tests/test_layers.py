@@ -53,3 +53,21 @@ def test_models_do_no_io(path: Path) -> None:
 def test_no_module_is_over_300_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines: split it by what it does"
+
+
+def test_no_import_cycle() -> None:
+    """No module reaches itself through the project's imports (lazy ones inside functions included)."""
+    names = {".".join(path.relative_to(ROOT).with_suffix("").parts): path for path in modules()}
+    graph = {name: {i for i in imported(path) if i in names and i != name} for name, path in names.items()}
+    cycles = []
+    for start in graph:
+        todo, seen = list(graph[start]), set()
+        while todo:
+            current = todo.pop()
+            if current == start:
+                cycles.append(start)
+                break
+            if current not in seen:
+                seen.add(current)
+                todo += graph[current]
+    assert not cycles, f"modules on an import cycle: {sorted(cycles)}"
