@@ -200,6 +200,8 @@ def recipients(
 
 def _people(plan: Plan, role: Recipient, who: Addressee | None, supervisors: Sequence[str]) -> list[tuple[str, str]]:
     lead = plan.leading_group
+    # An office does not supervise its own item: its people are told as the ones who do it.
+    supervisors = [office for office in supervisors if who is None or who.key != f"office:{office}"]
     match role:
         case "assignee":
             return [who.contact] if who else []

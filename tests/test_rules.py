@@ -126,3 +126,15 @@ def test_the_latest_assessment_of_a_standard_counts() -> None:
 def test_standards_met_before_the_assignment_complete_on_the_day_assigned() -> None:
     latest = marks((1, "2022-01-05", 1, "met"), (12, "2022-01-06", 2, "met"))
     assert standards_completed_on(STANDARDS, latest, D("2022-02-01")) == D("2022-02-01")
+
+
+def test_an_office_is_told_to_do_its_own_item_not_to_supervise_it() -> None:
+    from deployments.plan_file import load_plan
+    from models.rules import addressee, recipients
+    from tests.conftest import SEED_PLAN
+
+    seed = load_plan(SEED_PLAN)
+    own = addressee(seed, "office:community_development_office")
+    people = recipients(seed, ["assignee", "supervisors"], own, ["community_development_office", "education_office"])
+    assert people["cdo.liaison@qingyang.example"][0] == "assignee"
+    assert people["edu.liaison@qingyang.example"][0] == "supervisors"
