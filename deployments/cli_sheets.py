@@ -20,10 +20,7 @@ def export(
     """The campaign as a workbook for the city: targets, communities × standards, assignments, notices."""
     from tasks.export import export_workbook
 
-    if file.suffix.lower() != ".xlsx":
-        fail([f"{file}: the export is an Excel workbook: name it FILE.xlsx"])
-    if not file.parent.is_dir():
-        fail([f"{file}: no folder {file.parent}"])
+    _check_target(file)
     settings = Settings()
     plan = live_plan(settings)
     day = parse_day(as_of, plan, "--as-of")
@@ -41,10 +38,7 @@ def workbook(
     from models.rules import labels_of
     from tasks.workbook import make_workbook
 
-    if file.suffix.lower() != ".xlsx":
-        fail([f"{file}: the workbook is an Excel file: name it FILE.xlsx"])
-    if not file.parent.is_dir():
-        fail([f"{file}: no folder {file.parent}"])
+    _check_target(file)
     settings = Settings()
     plan = live_plan(settings)
     if assignee not in labels_of(plan):
@@ -53,3 +47,11 @@ def workbook(
     with session_scope(settings.database_url) as session:
         counts = make_workbook(session, plan, assignee, day, file)
     typer.echo(f"{file}: " + ", ".join(f"{sheet} {rows}" for sheet, rows in counts.items()))
+
+
+def _check_target(file: Path) -> None:
+    """A workbook to write: FILE.xlsx in a folder that exists."""
+    if file.suffix.lower() != ".xlsx":
+        fail([f"{file}: this is written as an Excel workbook: name it FILE.xlsx"])
+    if not file.parent.is_dir():
+        fail([f"{file}: no folder {file.parent}"])

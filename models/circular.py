@@ -10,7 +10,7 @@ from fractions import Fraction
 from models import tables
 from models.plan import Plan
 from models.standing import Mark3, Overdue, Standing, TargetLine
-from models.wording import percent, target_title
+from models.wording import percent, sender, target_title
 from models.workcal import WorkCalendar
 
 
@@ -153,12 +153,6 @@ class Circular:
 LONGEST = 10  # items overdue longest, listed by name
 
 
-def sender_of(plan: Plan) -> str:
-    """The organ the circular goes out in the name of: the plan's `sender`, else the leading group office."""
-    sender = getattr(plan.campaign, "sender", None)
-    return str(sender) if sender else f"{plan.campaign.name}工作领导小组办公室"
-
-
 def build_circular(
     plan: Plan, rows: Sequence[tables.Assignment], standing: Standing, standards_bound: Iterable[str]
 ) -> Circular:
@@ -168,7 +162,7 @@ def build_circular(
     everyone = offices + communities
     return Circular(
         campaign=plan.campaign.name,
-        sender=sender_of(plan),
+        sender=sender(plan),
         day=day,
         month=f"{day.year}年{day.month}月",
         offices=ranked(offices),

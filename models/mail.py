@@ -13,8 +13,9 @@ from email.utils import format_datetime, parseaddr
 import jinja2
 
 from models.circular import rate_text
+from models.plan import Plan
 from models.rules import Level
-from models.wording import cn_date, percent
+from models.wording import cn_date, percent, sender
 
 # The Digest carries no timezone; the campaigns are Chinese, so the Date header is 09:00 China time.
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -192,3 +193,17 @@ def _context(digest: Digest) -> dict[str, object]:
         "today": cn_date(digest.day),
         "numbers": "一二三四五六七八九十",
     }
+
+
+def letter(plan: Plan, *, subject: str, to: tuple[str, str], at: datetime, key: str, mail_from: str) -> EmailMessage:
+    """The head of a letter in the campaign's name (report, circular, receipt): from the sender organ, to one
+    (address, name), dated `at`, with a Message-ID stable for `key`."""
+    address = parseaddr(mail_from)[1] or mail_from
+    message = EmailMessage()
+    message["From"] = Address(one_line(sender(plan)), addr_spec=address)
+    message["To"] = Address(one_line(to[1]), addr_spec=to[0])
+    message["Subject"] = one_line(subject)
+    message["Date"] = format_datetime(at)
+    message["Message-ID"] = message_id(key, address.rpartition("@")[2])
+    message["Auto-Submitted"] = "auto-generated"
+    return message

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from models.mail import message_id, one_line
+from models.mail import letter, one_line
 from models.plan import Plan
-from models.wording import cn_date
+from models.wording import cn_date, salutation, sender
 
 Kind = Literal["claim", "extension"]
 Outcome = Literal["approved", "rejected", "timed-out"]
@@ -57,7 +55,7 @@ def receipt(
     else:
         result = f"经审核，不同意延期，原完成时限{cn_date(request.due)}不变，请抓紧办理。"
     lines = [
-        f"{to[1]}同志：",
+        f"{salutation(to[1], None, None)}：",
         "",
         f"　　{request.assignee_name}于{cn_date(request.filed_on)}提交的“{request.item_title}”{what}，{result}",
     ]
@@ -75,7 +73,7 @@ def waiting_notice(plan: Plan, request: Request, *, waited_days: int, at: dateti
     what = KIND_TEXT[request.kind]
     asked = f"，申请延期至{cn_date(request.new_due)}" if request.kind == "extension" and request.new_due else ""
     lines = [
-        f"{director.name}同志：",
+        f"{salutation(director.name, director.title, director.salutation)}：",
         "",
         f"　　{request.assignee_name}于{cn_date(request.filed_on)}提交的“{request.item_title}”{what}{asked}，"
         f"已逾{waited_days}个工作日未审核，请协调有关科室尽快审核办理。",
@@ -92,16 +90,8 @@ def _message(
     plan: Plan, subject: str, lines: list[str], to: tuple[str, str], at: datetime, key: str, mail_from: str
 ) -> EmailMessage:
     """`at` is when it is written (aware); the letter is dated that day in the campaign's timezone."""
-    sender = str(getattr(plan.campaign, "sender", "") or plan.campaign.name)
     local = at.astimezone(ZoneInfo(plan.campaign.timezone))
-    lines += [f"{sender}", cn_date(local.date()), "", "（本邮件由系统发送，请勿直接回复。）"]
-    name, address = parseaddr(mail_from)
-    message = EmailMessage()
-    message["From"] = Address(one_line(name or sender), addr_spec=address or mail_from)
-    message["To"] = Address(one_line(to[1]), addr_spec=to[0])
-    message["Subject"] = one_line(subject)
-    message["Date"] = format_datetime(local)
-    message["Message-ID"] = message_id(key, (address or mail_from).rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-generated"
+    lines += [sender(plan), cn_date(local.date())]
+    message = letter(plan, subject=subject, to=to, at=local, key=key, mail_from=mail_from)
     message.set_content("\n".join(lines) + "\n")
     return message

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +13,7 @@ from sqlmodel import Session, select
 
 from models import tables
 from models.circular import Circular, Ranked, build_circular, first_workday_of_month
-from models.mail import TEMPLATES, message_id, one_line
+from models.mail import TEMPLATES, letter
 from models.plan import Plan
 from models.wording import percent
 from tasks.charts import cjk_family, numbered, render_png
@@ -123,17 +121,17 @@ def circular_message(
 ) -> EmailMessage:
     """One recipient's copy, in the leading group office's name, the chart inline."""
     name, address = to
-    sender = parseaddr(mail_from)[1] or mail_from
     month = f"{circular.day.year}-{circular.day.month:02d}"
-    message = EmailMessage()
-    message["Subject"] = one_line(f"【通报】关于{circular.campaign}{circular.month}工作进展情况的通报")
-    message["From"] = Address(one_line(circular.sender), addr_spec=sender)
-    message["To"] = Address(one_line(name), addr_spec=address)
-    zone = ZoneInfo(plan.campaign.timezone)
-    message["Date"] = format_datetime(datetime.combine(circular.day, plan.campaign.run_time, zone))
-    # one circular a month: the key has the month, not the day, so a second run that month changes nothing
-    message["Message-ID"] = message_id(f"{plan.campaign.id}/{CIRCULAR}/{month}/{address}", sender.rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-generated"
+    at = datetime.combine(circular.day, plan.campaign.run_time, ZoneInfo(plan.campaign.timezone))
+    message = letter(
+        plan,
+        subject=f"【通报】关于{circular.campaign}{circular.month}工作进展情况的通报",
+        to=(address, name),
+        at=at,
+        # one circular a month: the key has the month, not the day, so a second run that month changes nothing
+        key=f"{plan.campaign.id}/{CIRCULAR}/{month}/{address}",
+        mail_from=mail_from,
+    )
     message.set_content(body.text)
     message.add_alternative(body.html, subtype="html")
     html = message.get_body(("html",))

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.mail import TEMPLATES, message_id
+from models.mail import TEMPLATES, letter
 from models.plan import Plan
 from models.rules import labels_of
 from models.standing import overdue_by_community
@@ -152,12 +150,14 @@ def report_message(session: Session, plan: Plan, day: date, *, mail_from: str) -
         "sender": sender(plan),
         "chart_legend": chart_legend(series),
     }
-    message = EmailMessage()
-    message["Subject"] = f"【周报】{plan.campaign.name}（截至{cn_date(day)}）"
-    message["From"] = Address(sender(plan), addr_spec=parseaddr(mail_from)[1] or mail_from)
-    message["To"] = Address(director.name, addr_spec=director.email)
-    message["Date"] = format_datetime(datetime.combine(day, plan.campaign.run_time, ZoneInfo(plan.campaign.timezone)))
-    message["Message-ID"] = message_id(f"{plan.campaign.id}/campaign-report/{day}", mail_from.rpartition("@")[2])
+    message = letter(
+        plan,
+        subject=f"【周报】{plan.campaign.name}（截至{cn_date(day)}）",
+        to=(director.email, director.name),
+        at=datetime.combine(day, plan.campaign.run_time, ZoneInfo(plan.campaign.timezone)),
+        key=f"{plan.campaign.id}/campaign-report/{day}",
+        mail_from=mail_from,
+    )
     message.set_content(TEMPLATES.get_template("weekly.txt.j2").render(**context))
     message.add_alternative(TEMPLATES.get_template("weekly.html.j2").render(**context), subtype="html")
     html = message.get_body(("html",))

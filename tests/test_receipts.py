@@ -67,3 +67,17 @@ def test_a_request_nobody_decided_goes_to_the_leading_group_office() -> None:
 def test_the_decision_window_counts_working_days() -> None:
     assert decision_deadline(PLAN, date(2022, 1, 10), 3) == date(2022, 1, 13)  # Mon → Thu
     assert decision_deadline(PLAN, date(2022, 1, 28), 3) == date(2022, 2, 7)  # 调休 Sat 29, Sun 30, then 春节 off
+
+
+def test_a_role_name_standing_in_for_a_person_is_addressed_as_it_is() -> None:
+    message = receipt(
+        PLAN,
+        CLAIM,
+        ("c1@t.example", "社区一联系人"),
+        approved=True,
+        comment="",
+        decided_by="",
+        at=AT,
+        mail_from="g@t.e",
+    )
+    assert "社区一联系人：" in _text(message) and "社区一联系人同志" not in _text(message)
