@@ -57,13 +57,13 @@ def build_digests(
         for address in notice.recipients:
             by_recipient[address].append(notice)
     phase = plan.phase(phase_id)
-    labels = labels_of(plan)
     people = _people(plan)
+    lines_of = _Lines(plan, facts)
     digests = []
     for address, mine in sorted(by_recipient.items()):
         name = mine[0].roles[address][1]
         title, given = people.get(address, (None, None))
-        lines = tuple(_line(plan, n, address, labels, facts) for n in mine)
+        lines = tuple(lines_of(n, n.roles[address][0]) for n in mine)
         # The key names the notices, not the run's day: the same notices can only ever make the same e-mail.
         key = f"{plan.campaign.id}/{phase_id}/{address}/" + ",".join(n.key for n in mine)
         digests.append(
@@ -110,13 +110,35 @@ def notice_due(notice: tables.Notice, dues: dict[int, date]) -> date | None:
     return date.fromisoformat(match.group(1)) if match else dues.get(notice.assignment_id or 0)
 
 
-def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str], facts: NoticeFacts) -> NoticeLine:
-    role = notice.roles[address][0]
-    if notice.stage == "target-missed":
-        return _target_line(plan, notice, role, labels, facts)
-    item = next(i for _, i in plan.items() if i.id == notice.item_id)
+class _Lines:
+    """Each notice's line for a role, worded once however many readers share it (a 督办 goes to several)."""
+
+    def __init__(self, plan: Plan, facts: NoticeFacts) -> None:
+        self.plan, self.facts = plan, facts
+        self.items = {i.id: i for _, i in plan.items()}
+        self.labels = labels_of(plan)
+        self.contacts = {f"community:{c.id}": c.contact.name for c in plan.communities} | {
+            f"office:{o.id}": o.liaison.name for o in plan.offices
+        }
+        self.worded: dict[tuple[str, str], NoticeLine] = {}
+
+    def __call__(self, notice: tables.Notice, role: str) -> NoticeLine:
+        if (notice.key, role) not in self.worded:
+            self.worded[notice.key, role] = self._line(notice, role)
+        return self.worded[notice.key, role]
+
+    def _line(self, notice: tables.Notice, role: str) -> NoticeLine:
+        if notice.stage == "target-missed":
+            return _target_line(self.plan, notice, role, self.labels, self.facts)
+        assignee = notice.assignee or ""
+        return _line(self.plan, notice, role, self.items[notice.item_id], self.labels.get(assignee, ""),
+                     self.contacts.get(assignee, ""), self.facts)  # fmt: skip
+
+
+def _line(
+    plan: Plan, notice: tables.Notice, role: str, item: Item, who: str, contact: str, facts: NoticeFacts
+) -> NoticeLine:
     assignee = notice.assignee or ""
-    who = labels.get(assignee, "")
     due = notice_due(notice, facts.dues)
     label = stage_label(plan.escalation, notice.stage)
     f = Facts(
@@ -126,7 +148,7 @@ def _line(plan: Plan, notice: tables.Notice, address: str, labels: dict[str, str
         role,
         assignee,
         who,
-        _contact(plan, assignee),
+        contact,
         due,
         facts.previous_dues.get(notice.assignment_id or 0),
         notice.overdue_days,
@@ -172,13 +194,6 @@ def _report_to(plan: Plan, f: Facts) -> str:
     office = next((o.name for o in plan.offices if o.id == plan.leading_group.office), "")
     call = salutation(director.name, director.title, director.salutation)
     return f"请将办理情况报领导小组办公室（设在{office}，{call}）" if office else f"请报{call}"
-
-
-def _contact(plan: Plan, assignee: str) -> str:
-    kind, _, ref = assignee.partition(":")
-    if kind == "community":
-        return next((c.contact.name for c in plan.communities if c.id == ref), "")
-    return next((o.liaison.name for o in plan.offices if o.id == ref), "")
 
 
 def _target_line(

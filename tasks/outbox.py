@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
@@ -47,12 +48,16 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
     fresh = select(tables.Notice).where(col(tables.Notice.id).in_(ids)).execution_options(populate_existing=True)
     notices = list(session.exec(fresh.order_by(col(tables.Notice.id))))
     digests = linked(plan, build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day)))
+    ids_of: dict[str, list[int | None]] = defaultdict(list)
+    for notice in notices:
+        for address in notice.recipients:
+            ids_of[address].append(notice.id)
     rows = []
     for d in digests:
-        mine = [n for n in notices if d.recipient.email in n.recipients]
         message, body = rendered(d, mail_from)
-        row = outbox_row(plan.campaign.id, phase_id, day, d.recipient.email, message, [n.id for n in mine])
-        rows.append(row | {"body": body})
+        rows.append(
+            outbox_row(plan.campaign.id, phase_id, day, d.recipient.email, message, ids_of[d.recipient.email], body)
+        )
     insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
     return [tables.Outbox.model_validate(row) for row in rows]
 
@@ -99,12 +104,14 @@ def notice_facts(session: Session, plan: Plan, notices: list[tables.Notice], day
         .where(col(tables.Extension.assignment_id).in_(ids), tables.Extension.status == "approved")
         .order_by(col(tables.Extension.day), col(tables.Extension.id))
     )
-    marks = assessment_marks(session, plan.campaign.id)
-    unmet = {c.id: community_gaps(plan, marks.get(c.id, []), day) for c in plan.communities}
     missed = {n.target_id for n in notices if n.target_id}
     inputs = target_inputs(session, plan) if missed else None
     targets = {t.id: target_result(plan, t, inputs, t.by) for t in plan.targets if inputs and t.id in missed}
     short = {t.id: target_shortfall(plan, t, inputs, t.by) for t in plan.targets if inputs and t.id in missed}
+    # gaps only for the communities the lines name: the notices' own and those a missed target lists
+    named = {n.assignee.partition(":")[2] for n in notices if n.assignee} | {c for s in short.values() for c in s}
+    marks = assessment_marks(session, plan.campaign.id)
+    unmet = {c.id: community_gaps(plan, marks.get(c.id, []), day) for c in plan.communities if c.id in named}
     return NoticeFacts(
         {row.id: row.due for row in rows if row.id is not None},
         unmet,
@@ -121,9 +128,16 @@ def community_gaps(plan: Plan, marks: list[tuple[int, Mark]], day: date) -> list
 
 
 def outbox_row(
-    campaign_id: str, phase_id: str, day: date, recipient: str, message: EmailMessage, notice_ids: list[int | None]
+    campaign_id: str,
+    phase_id: str,
+    day: date,
+    recipient: str,
+    message: EmailMessage,
+    notice_ids: list[int | None],
+    body: bytes | None = None,
 ) -> dict[str, object]:
-    """An unsent e-mail as the outbox stores it: the rendered bytes, resent as they are."""
+    """An unsent e-mail as the outbox stores it: the rendered bytes (`body` when already rendered), resent as
+    they are."""
     return {
         "campaign_id": campaign_id,
         "message_id": str(message["Message-ID"]),
@@ -131,7 +145,7 @@ def outbox_row(
         "day": day,
         "recipient": recipient,
         "subject": str(message["Subject"]),
-        "body": message.as_bytes(),
+        "body": message.as_bytes() if body is None else body,
         "status": "pending",
         "attempts": 0,
         "notice_ids": notice_ids,

@@ -111,7 +111,16 @@ def test_subject_and_to_decode_back_to_chinese() -> None:
     (to,) = message["To"].addresses
     assert (to.display_name, to.addr_spec) == ("张三", "zhang@qingyang.example.cn")
     assert message["Date"] == "Tue, 08 Feb 2022 09:00:00 +0800"
-    assert message["X-Greencomm-Key"] == "qingyang/pilot/2022-02-08/zhang"
+    assert message["Message-ID"] == render_digest(digest(), mail_from=MAIL_FROM)["Message-ID"]
+
+
+def test_headers_stay_short_however_many_notices() -> None:
+    """A 督办 digest can carry thousands of notices: no header grows with them, every line fits in 78."""
+    keys = ",".join(f"a{n}/2022-02-08/overdue-1/0" for n in range(500))
+    many = replace(digest(*[line("overdue") for _ in range(500)]), key=f"qingyang/pilot/zhang/{keys}")
+    head = render_digest(many, mail_from=MAIL_FROM).as_bytes().partition(b"\n\n")[0]
+    assert max(len(header) for header in head.splitlines()) <= 78
+    assert len(head) < 1500
 
 
 def test_sent_in_the_name_of_the_sender_with_the_mailbox_to_reply_to() -> None:
