@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple, Protocol
 
-from models import tables
 from models.mail import Digest, NoticeLine, Person
 from models.plan import Item, Plan
 from models.rules import TargetResult, labels_of, stage_level
@@ -48,25 +49,74 @@ class NoticeFacts:
     previous_dues: dict[int, date] = field(default_factory=dict)  # assignment → due day before its extension
 
 
+class NoticeView(Protocol):
+    """What the wording reads of a notice: a stored row (NoticeView, StoredNotice) or one only listed."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def assignee(self) -> str | None: ...
+    @property
+    def assignment_id(self) -> int | None: ...
+    @property
+    def target_id(self) -> str | None: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def cycle(self) -> int: ...
+    @property
+    def recipients(self) -> list[str]: ...
+    @property
+    def roles(self) -> dict[str, list[str]]: ...
+    @property
+    def overdue_days(self) -> int: ...
+
+
+class StoredNotice(NamedTuple):
+    """A notice as compose reads it back: the columns the wording needs, without an ORM object's cost."""
+
+    id: int | None
+    key: str
+    item_id: str
+    assignee: str | None
+    assignment_id: int | None
+    target_id: str | None
+    stage: str
+    cycle: int
+    recipients: list[str]
+    roles: dict[str, list[str]]
+    overdue_days: int
+
+
 def build_digests(
-    plan: Plan, phase_id: str, day: date, notices: list[tables.Notice], facts: NoticeFacts
+    plan: Plan, phase_id: str, day: date, notices: Iterable[NoticeView], facts: NoticeFacts
 ) -> list[Digest]:
     """One digest per recipient address of a run's notices (pure: used by dry runs too)."""
-    by_recipient: dict[str, list[tables.Notice]] = defaultdict(list)
+    return list(digests_of(plan, phase_id, day, notices, facts))
+
+
+def digests_of(
+    plan: Plan, phase_id: str, day: date, notices: Iterable[NoticeView], facts: NoticeFacts
+) -> Iterator[Digest]:
+    """build_digests one recipient at a time, in address order: a large run never holds every e-mail."""
+    by_recipient: dict[str, list[NoticeView]] = defaultdict(list)
     for notice in notices:
         for address in notice.recipients:
             by_recipient[address].append(notice)
     phase = plan.phase(phase_id)
     people = _people(plan)
     lines_of = _Lines(plan, facts)
-    digests = []
     for address, mine in sorted(by_recipient.items()):
         name = mine[0].roles[address][1]
         title, given = people.get(address, (None, None))
         lines = tuple(lines_of(n, n.roles[address][0]) for n in mine)
         # The key names the notices, not the run's day: the same notices can only ever make the same e-mail.
         key = f"{plan.campaign.id}/{phase_id}/{address}/" + ",".join(n.key for n in mine)
-        digests.append(
+        yield (
             Digest(
                 plan.campaign.id,
                 plan.campaign.name,
@@ -83,7 +133,6 @@ def build_digests(
                 reply_to=plan.campaign.mailbox,
             )
         )
-    return digests
 
 
 def _opening(plan: Plan, lines: tuple[NoticeLine, ...]) -> str:
@@ -104,7 +153,7 @@ def _people(plan: Plan) -> dict[str, tuple[str | None, str | None]]:
     return found
 
 
-def notice_due(notice: tables.Notice, dues: dict[int, date]) -> date | None:
+def notice_due(notice: NoticeView, dues: dict[int, date]) -> date | None:
     """The due day the notice was decided on (in its key), else the assignment's."""
     match = re.match(r"a\d+/(\d{4}-\d{2}-\d{2})/", notice.key)
     return date.fromisoformat(match.group(1)) if match else dues.get(notice.assignment_id or 0)
@@ -122,12 +171,12 @@ class _Lines:
         }
         self.worded: dict[tuple[str, str], NoticeLine] = {}
 
-    def __call__(self, notice: tables.Notice, role: str) -> NoticeLine:
+    def __call__(self, notice: NoticeView, role: str) -> NoticeLine:
         if (notice.key, role) not in self.worded:
             self.worded[notice.key, role] = self._line(notice, role)
         return self.worded[notice.key, role]
 
-    def _line(self, notice: tables.Notice, role: str) -> NoticeLine:
+    def _line(self, notice: NoticeView, role: str) -> NoticeLine:
         if notice.stage == "target-missed":
             return _target_line(self.plan, notice, role, self.labels, self.facts)
         assignee = notice.assignee or ""
@@ -136,7 +185,7 @@ class _Lines:
 
 
 def _line(
-    plan: Plan, notice: tables.Notice, role: str, item: Item, who: str, contact: str, facts: NoticeFacts
+    plan: Plan, notice: NoticeView, role: str, item: Item, who: str, contact: str, facts: NoticeFacts
 ) -> NoticeLine:
     assignee = notice.assignee or ""
     due = notice_due(notice, facts.dues)
@@ -196,9 +245,7 @@ def _report_to(plan: Plan, f: Facts) -> str:
     return f"请将办理情况报领导小组办公室（设在{office}，{call}）" if office else f"请报{call}"
 
 
-def _target_line(
-    plan: Plan, notice: tables.Notice, role: str, labels: dict[str, str], facts: NoticeFacts
-) -> NoticeLine:
+def _target_line(plan: Plan, notice: NoticeView, role: str, labels: dict[str, str], facts: NoticeFacts) -> NoticeLine:
     target = next(t for t in plan.targets if t.id == notice.item_id)
     result = facts.targets[target.id]
     total = len(plan.communities)

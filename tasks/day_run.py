@@ -34,7 +34,7 @@ DAY_STEPS = (
     Step(
         "compose-digests",
         "emails",
-        lambda s, plan, phase, day, mail_from: len(compose(s, plan, phase, day, mail_from=mail_from)),
+        lambda s, plan, phase, day, mail_from: compose(s, plan, phase, day, mail_from=mail_from),
     ),
 )
 

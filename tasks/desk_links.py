@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from models.desk_mail import with_links
 from models.mail import Digest
 from models.plan import Plan
@@ -9,10 +11,10 @@ from models.settings import Settings
 from tasks.desk_secret import desk_secret
 
 
-def linked(plan: Plan, digests: list[Digest]) -> list[Digest]:
-    """The digests with their desk links, or as they are when no desk is configured."""
+def linked(plan: Plan, digests: Iterable[Digest]) -> Iterator[Digest]:
+    """The digests with their desk links, or as they are when no desk is configured; one at a time."""
     settings = Settings()
     if not settings.desk_url:
-        return digests
+        return iter(digests)
     secret = desk_secret(settings)
-    return [with_links(digest, plan, settings.desk_base, secret) for digest in digests]
+    return (with_links(digest, plan, settings.desk_base, secret) for digest in digests)

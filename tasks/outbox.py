@@ -6,15 +6,17 @@ import email
 import email.policy
 import email.utils
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
+from itertools import islice
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.digest import NoticeFacts, build_digests
+from models.digest import NoticeFacts, NoticeView, StoredNotice, digests_of
 from models.mail import Digest, Person, one_line, render_digest
 from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
@@ -24,42 +26,52 @@ from tasks.desk_links import linked
 from tasks.escalate import target_inputs
 from tasks.work import assessment_marks, insert_ignoring_duplicates
 
+COMPOSED_AT_ONCE = 500  # e-mails rendered and stored per statement: memory stays flat however large the run
 
-def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from: str) -> list[tables.Outbox]:
-    """Turn the phase's notices not yet in the outbox into stored digests (crash-safe: picks up leftovers).
+
+def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from: str) -> int:
+    """Turn the phase's notices not yet in the outbox into stored digests (crash-safe: picks up leftovers);
+    returns how many e-mails were stored.
 
     The notices are taken by one UPDATE … RETURNING (atomic on SQLite as on PostgreSQL, where row locks
     alone would do nothing on SQLite) in the transaction that stores their e-mails: a run of another day
     at the same time finds them taken, and a crash before the commit gives them back.
     """
-    taken = session.connection().execute(
-        update(tables.Notice)
-        .where(
-            col(tables.Notice.campaign_id) == plan.campaign.id,
-            col(tables.Notice.phase_id) == phase_id,
-            col(tables.Notice.outbox_done).is_(False),
-        )
-        .values(outbox_done=True)
-        .returning(col(tables.Notice.id))
-    )
-    ids = [row[0] for row in taken]
-    if not ids:
-        return []
-    fresh = select(tables.Notice).where(col(tables.Notice.id).in_(ids)).execution_options(populate_existing=True)
-    notices = list(session.exec(fresh.order_by(col(tables.Notice.id))))
-    digests = linked(plan, build_digests(plan, phase_id, day, notices, notice_facts(session, plan, notices, day)))
+    notices = sorted(_take_notices(session, plan.campaign.id, phase_id))
+    if not notices:
+        return 0
+    facts = notice_facts(session, plan, notices, day)
     ids_of: dict[str, list[int | None]] = defaultdict(list)
     for notice in notices:
         for address in notice.recipients:
             ids_of[address].append(notice.id)
-    rows = []
-    for d in digests:
-        message, body = rendered(d, mail_from)
-        rows.append(
-            outbox_row(plan.campaign.id, phase_id, day, d.recipient.email, message, ids_of[d.recipient.email], body)
+    stored = 0
+    digests = linked(plan, digests_of(plan, phase_id, day, notices, facts))
+    while batch := list(islice(digests, COMPOSED_AT_ONCE)):
+        rows = []
+        for d in batch:
+            message, body = rendered(d, mail_from)
+            rows.append(
+                outbox_row(plan.campaign.id, phase_id, day, d.recipient.email, message, ids_of[d.recipient.email], body)
+            )
+        insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
+        stored += len(rows)
+    return stored
+
+
+def _take_notices(session: Session, campaign_id: str, phase_id: str) -> list[StoredNotice]:
+    """Mark the phase's notices not yet composed as taken, and read them back in the same statement."""
+    notice = tables.Notice
+    columns = [col(getattr(notice, name)) for name in StoredNotice._fields]
+    taken = session.connection().execute(
+        update(notice)
+        .where(
+            col(notice.campaign_id) == campaign_id, col(notice.phase_id) == phase_id, col(notice.outbox_done).is_(False)
         )
-    insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
-    return [tables.Outbox.model_validate(row) for row in rows]
+        .values(outbox_done=True)
+        .returning(*columns)
+    )
+    return [StoredNotice(*row) for row in taken]
 
 
 UTF8 = email.policy.default.clone(utf8=True)
@@ -95,13 +107,14 @@ def parse_stored(body: bytes) -> EmailMessage:
     return message
 
 
-def notice_facts(session: Session, plan: Plan, notices: list[tables.Notice], day: date) -> NoticeFacts:
+def notice_facts(session: Session, plan: Plan, notices: Sequence[NoticeView], day: date) -> NoticeFacts:
     """Due days, extensions and every community's gaps on `day`; targets missed and who falls short."""
-    ids = [n.assignment_id for n in notices if n.assignment_id]
-    rows = session.exec(select(tables.Assignment).where(col(tables.Assignment.id).in_(ids)))
+    # a notice's key holds the due day it was decided on; only 交办 keys do not, so only those are looked up
+    undated = [n.assignment_id for n in notices if n.assignment_id and n.stage == "assigned"]
+    mine = {n.assignment_id for n in notices if n.assignment_id}
     moved = session.exec(
         select(tables.Extension)
-        .where(col(tables.Extension.assignment_id).in_(ids), tables.Extension.status == "approved")
+        .where(tables.Extension.campaign_id == plan.campaign.id, tables.Extension.status == "approved")
         .order_by(col(tables.Extension.day), col(tables.Extension.id))
     )
     missed = {n.target_id for n in notices if n.target_id}
@@ -113,12 +126,24 @@ def notice_facts(session: Session, plan: Plan, notices: list[tables.Notice], day
     marks = assessment_marks(session, plan.campaign.id)
     unmet = {c.id: community_gaps(plan, marks.get(c.id, []), day) for c in plan.communities if c.id in named}
     return NoticeFacts(
-        {row.id: row.due for row in rows if row.id is not None},
+        due_days(session, undated),
         unmet,
         targets,
         short,
-        {e.assignment_id: e.previous_due for e in moved if e.day <= day},
+        {e.assignment_id: e.previous_due for e in moved if e.day <= day and e.assignment_id in mine},
     )
+
+
+def due_days(session: Session, assignment_ids: Iterable[int]) -> dict[int, date]:
+    """assignment → its due day, asked in chunks that stay within every driver's parameter limit."""
+    ids, dues = list(assignment_ids), dict[int, date]()
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start : start + 10_000]
+        query = select(col(tables.Assignment.id), col(tables.Assignment.due)).where(
+            col(tables.Assignment.id).in_(chunk)
+        )
+        dues.update({row_id: due for row_id, due in session.exec(query) if row_id is not None})
+    return dues
 
 
 def community_gaps(plan: Plan, marks: list[tuple[int, Mark]], day: date) -> list[Gap]:
