@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr, quote
 
 import jinja2
 
@@ -33,6 +34,7 @@ TEMPLATES = jinja2.Environment(
 
 TEMPLATES.filters |= {"cn_date": cn_date, "percent": percent, "rate": rate_text}
 
+UTF8 = email.policy.default.clone(utf8=True)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -130,6 +132,15 @@ def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
     return message
 
 
+def message_bytes(message: EmailMessage) -> bytes:
+    """The e-mail as stored and sent; raw UTF-8 headers only when a mailbox is not ASCII (sent with SMTPUTF8;
+    a server without it dead-letters that one e-mail)."""
+    try:
+        return message.as_bytes()
+    except UnicodeEncodeError:
+        return message.as_bytes(policy=UTF8)
+
+
 def subject(digest: Digest) -> str:
     """【报组长】campaign：counts（day）— one line, named after the most pressing notice."""
     top = most_pressing(digest.notices)
@@ -180,10 +191,11 @@ def _set_text(message: EmailMessage, name: str, text: str) -> None:
 
 
 def _set_address(message: EmailMessage, name: str, display: str, address: str) -> None:
-    """A mailbox header; a non-ASCII mailbox (王五@…) is refused, as the header classes refuse it."""
+    """A mailbox header; a non-ASCII mailbox (王五@…) is written as UTF-8 text, to be sent with SMTPUTF8."""
     mailbox, display = one_line(address), one_line(display)
     if not mailbox.isascii():
-        raise ValueError(f"a non-ASCII mailbox needs SMTPUTF8: {mailbox}")
+        message.set_raw(name, f'"{quote(display)}" <{mailbox}>' if display else mailbox)
+        return
     if display.isascii():
         message.set_raw(name, formataddr((display, mailbox)))
         return

@@ -7,7 +7,6 @@ import email.policy
 import email.utils
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
 from itertools import islice
@@ -17,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import tables
 from models.digest import NoticeFacts, NoticeView, StoredNotice, digests_of
-from models.mail import Digest, Person, one_line, render_digest
+from models.mail import Digest, message_bytes, render_digest
 from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
 from models.targets import target_result, target_shortfall
@@ -74,26 +73,10 @@ def _take_notices(session: Session, campaign_id: str, phase_id: str) -> list[Sto
     return [StoredNotice(*row) for row in taken]
 
 
-UTF8 = email.policy.default.clone(utf8=True)
-
-
 def rendered(digest: Digest, mail_from: str) -> tuple[EmailMessage, bytes]:
-    """The e-mail and the bytes to store; a non-ASCII mailbox (王五@…) gets raw UTF-8 headers (SMTPUTF8).
-
-    The header classes refuse such a mailbox, so it is rendered to a stand-in and the To header written as
-    text: one odd address never stops the others' e-mails (a server without SMTPUTF8 dead-letters it).
-    """
-    try:
-        message = render_digest(digest, mail_from=mail_from)
-        return message, message.as_bytes()
-    except ValueError:
-        if digest.recipient.email.isascii():
-            raise
-    stand_in = replace(digest, recipient=Person(digest.recipient.name, "mailbox@invalid"))
-    message = render_digest(stand_in, mail_from=mail_from)
-    name = email.utils.quote(one_line(digest.recipient.name))
-    message.replace_header("To", f'"{name}" <{one_line(digest.recipient.email)}>')
-    return message, message.as_bytes(policy=UTF8)
+    """The e-mail and the bytes to store (raw UTF-8 headers for a non-ASCII mailbox such as 王五@…)."""
+    message = render_digest(digest, mail_from=mail_from)
+    return message, message_bytes(message)
 
 
 def parse_stored(body: bytes) -> EmailMessage:
@@ -170,7 +153,7 @@ def outbox_row(
         "day": day,
         "recipient": recipient,
         "subject": str(message["Subject"]),
-        "body": message.as_bytes() if body is None else body,
+        "body": message_bytes(message) if body is None else body,
         "status": "pending",
         "attempts": 0,
         "notice_ids": notice_ids,

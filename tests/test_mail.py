@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -362,3 +362,19 @@ async def test_sink_writes_received_mail_as_eml_files(tmp_path: Path) -> None:
     stored = message_from_bytes(path.read_bytes(), policy=policy.default)
     assert stored["Subject"] == message["Subject"]
     assert isinstance(sink.messages[0]["To"].addresses[0], Address)
+
+
+def test_a_letter_to_a_non_ascii_mailbox_is_stored_with_utf8_headers() -> None:
+    """The weekly report, circular and receipts share `letter`: an office director at 王五@… still gets them."""
+    from deployments.plan_file import load_plan
+    from models.mail import letter, message_bytes
+    from tasks.outbox import parse_stored
+    from tests.conftest import SMALL_PLAN
+
+    at = datetime(2022, 2, 8, 9, 0, tzinfo=UTC)
+    message = letter(load_plan(SMALL_PLAN), subject="【周报】测试", to=("王五@qy.example", "王五"), at=at, key="k",
+                     mail_from=MAIL_FROM)  # fmt: skip
+    message.set_content("正文")
+    body = message_bytes(message)
+    assert 'To: "王五" <王五@qy.example>'.encode() in body
+    assert parse_stored(body)["Subject"] == "【周报】测试"
