@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -62,6 +63,9 @@ def preview_day(session: Session, plan: Plan, phase_id: str, day: date) -> list[
     return digests
 
 
+DELIVERED_AT_ONCE = 200  # e-mails claimed, sent and settled together: memory stays flat, progress is kept
+
+
 async def deliver(
     session: Session,
     plan: Plan,
@@ -74,15 +78,20 @@ async def deliver(
     give_up_after: int,
     time_left: float | None = None,
 ) -> Delivery:
-    """Send the phase's unsent e-mails within `time_left` (default `budget`) seconds: claim them (committed
-    first), send, settle. Nothing is claimed once no time is left."""
-    if time_left is not None and time_left <= 0:
-        return Delivery(0, [])
-    rows = claim(session, plan.campaign.id, phase_id, now, budget)
-    session.commit()
-    results = await send_claimed(
-        rows, config, concurrency=concurrency, budget=budget if time_left is None else time_left
-    )
-    delivery = settle(session, rows, results, now, give_up_after=give_up_after)
-    session.commit()
-    return delivery
+    """Send the phase's unsent e-mails within `time_left` (default `budget`) seconds, a batch at a time: claim
+    (committed first), send, settle. Nothing is claimed once no time is left; an e-mail that failed is not
+    tried again in the same run, and a batch left unsent (server down, time up) ends the run's delivery."""
+    deadline = time.monotonic() + (budget if time_left is None else time_left)
+    total, after = Delivery(0, []), 0
+    while (left := deadline - time.monotonic()) > 0:
+        rows = claim(session, plan.campaign.id, phase_id, now, budget, after=after, limit=DELIVERED_AT_ONCE)
+        session.commit()
+        if not rows:
+            break
+        results = await send_claimed(rows, config, concurrency=concurrency, budget=left)
+        total += settle(session, rows, results, now, give_up_after=give_up_after)
+        session.commit()
+        after = max(row.id or 0 for row in rows)
+        if any(result.outcome == "unsent" for result in results):
+            break
+    return total

@@ -22,26 +22,36 @@ class Delivery:
     failed: list[str]  # "recipient: error" lines of e-mails left pending for the next run, no secrets
     undeliverable: list[str] = field(default_factory=list)  # dead-lettered by this run
 
+    def __add__(self, other: Delivery) -> Delivery:
+        return Delivery(self.sent + other.sent, self.failed + other.failed, self.undeliverable + other.undeliverable)
 
-def claim(session: Session, campaign_id: str, phase_id: str, now: datetime, budget: float) -> list[tables.Outbox]:
-    """Take the phase's unsent e-mails for this process; two runs never take the same row.
+
+def claim(
+    session: Session, campaign_id: str, phase_id: str, now: datetime, budget: float, *, after: int = 0, limit: int
+) -> list[tables.Outbox]:
+    """Take up to `limit` of the phase's unsent e-mails with ids above `after`, for this process; two runs never
+    take the same row.
 
     A run holds its claim for at most its delivery budget, so an older 'sending' row was left by a killed run.
     """
-    ready = or_(
-        col(tables.Outbox.status) == "pending",
-        (col(tables.Outbox.status) == "sending")
-        & (col(tables.Outbox.claimed_at) < now - timedelta(seconds=budget) - CLAIM_MARGIN),
+    outbox = tables.Outbox
+    abandoned = now - timedelta(seconds=budget) - CLAIM_MARGIN
+    ready = (
+        col(outbox.campaign_id) == campaign_id,
+        col(outbox.phase_id) == phase_id,
+        col(outbox.id) > after,
+        or_(
+            col(outbox.status) == "pending",
+            (col(outbox.status) == "sending") & (col(outbox.claimed_at) < abandoned),
+        ),
     )
-    statement = (
-        update(tables.Outbox)
-        .where(col(tables.Outbox.campaign_id) == campaign_id, col(tables.Outbox.phase_id) == phase_id, ready)
-        .values(status="sending", claimed_at=now)
-        .returning(col(tables.Outbox.id))
-    )
-    ids = [row[0] for row in session.connection().execute(statement)]
-    fresh = select(tables.Outbox).where(col(tables.Outbox.id).in_(ids)).execution_options(populate_existing=True)
-    return list(session.exec(fresh.order_by(col(tables.Outbox.id))))
+    first = select(col(outbox.id)).where(*ready).order_by(col(outbox.id)).limit(limit)
+    # `ready` again outside: on PostgreSQL a row another run claimed meanwhile is re-checked and skipped
+    statement = update(outbox).where(col(outbox.id).in_(first.scalar_subquery()), *ready)
+    taken = session.connection().execute(statement.values(status="sending", claimed_at=now).returning(col(outbox.id)))
+    ids = [row[0] for row in taken]
+    fresh = select(outbox).where(col(outbox.id).in_(ids)).execution_options(populate_existing=True)
+    return list(session.exec(fresh.order_by(col(outbox.id))))
 
 
 async def send_claimed(

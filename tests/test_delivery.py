@@ -166,6 +166,20 @@ def test_temporary_refusals_give_up_after_the_set_number_of_runs(sqlite_url: str
     assert second.failed == [] and "gave up after 2 runs" in second.undeliverable[0]
 
 
+def test_a_run_delivers_in_batches_and_tries_a_failed_email_once(
+    database_url: str, sink: FaultySink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches bound the memory of a large run; a 4xx e-mail waits for the next run, not the next batch."""
+    monkeypatch.setattr(day_run, "DELIVERED_AT_ONCE", 2)
+    plan = load(database_url)
+    run(database_url, plan, "2022-01-11")  # three reminders: two batches
+    sink.refusals[C1] = ["451 4.3.0 try later"] * 100
+    result = deliver(database_url, plan, config_for(sink))
+    # the client's own tries (smtp.send_messages, 3) for one claim; a second claim in the run would double them
+    assert result.sent == 2 and len(result.failed) == 1 and sink.asked.count(C1) == 3
+    assert sorted(statuses(database_url).values()) == ["pending", "sent", "sent"]
+
+
 # --- a slow server ------------------------------------------------------------------------------------
 
 
