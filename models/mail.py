@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import hashlib
 import re
@@ -122,14 +123,37 @@ def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
     if digest.reply_to:
         _set_address(message, "Reply-To", digest.sender, digest.reply_to)
     _set_text(message, "Subject", subject(digest))
-    message["Date"] = format_datetime(datetime.combine(digest.day, SEND_TIME, CHINA_TZ))
-    message["Message-ID"] = message_id(digest.key, sender_address.rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(TEMPLATES.get_template("digest.txt.j2").render(context))
-    message.add_alternative(TEMPLATES.get_template("digest.html.j2").render(context), subtype="html")
+    message.set_raw("Date", format_datetime(datetime.combine(digest.day, SEND_TIME, CHINA_TZ)))
+    message.set_raw("Message-ID", message_id(digest.key, sender_address.rpartition("@")[2]))
+    message.set_raw("Auto-Submitted", "auto-generated")
     # A random MIME boundary would make every rendering differ; derive it from the key instead.
-    message.set_boundary("=_greencomm_" + hashlib.sha256(digest.key.encode("utf-8")).hexdigest()[:32])
+    boundary = "=_greencomm_" + hashlib.sha256(digest.key.encode("utf-8")).hexdigest()[:32]
+    message.set_raw("MIME-Version", "1.0")
+    message.set_raw("Content-Type", f'multipart/alternative;\n boundary="{boundary}"')
+    text = TEMPLATES.get_template("digest.txt.j2").render(context)
+    html = TEMPLATES.get_template("digest.html.j2").render(context)
+    message.set_payload([_utf8_part(text, "plain"), _utf8_part(html, "html")])
     return message
+
+
+def _utf8_part(text: str, subtype: str) -> EmailMessage:
+    """One alternative, as set_content/add_alternative would write it (same bytes) without their header
+    parsing, which cost more than the rest of a digest's rendering."""
+    part = EmailMessage()
+    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part.set_raw("Content-Transfer-Encoding", "base64")
+    if subtype == "html":  # add_alternative marks the part it adds, not the one it moves
+        part.set_raw("MIME-Version", "1.0")
+    part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
+    return part
+
+
+def digest_bytes(message: EmailMessage, recipient: Person) -> bytes:
+    """A rendered digest's bytes. Its headers are all written already (render_digest), so the plain compat32
+    serializer gives the same bytes as message_bytes without parsing each header again (a third of the cost)."""
+    if recipient.email.isascii():
+        return message.as_bytes(policy=email.policy.compat32)
+    return message_bytes(message)
 
 
 def message_bytes(message: EmailMessage) -> bytes:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import tables
 from models.digest import NoticeFacts, NoticeView, StoredNotice, digests_of
-from models.mail import Digest, message_bytes, render_digest
+from models.mail import Digest, digest_bytes, message_bytes, render_digest
 from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
 from models.targets import target_result, target_shortfall
@@ -76,7 +76,7 @@ def _take_notices(session: Session, campaign_id: str, phase_id: str) -> list[Sto
 def rendered(digest: Digest, mail_from: str) -> tuple[EmailMessage, bytes]:
     """The e-mail and the bytes to store (raw UTF-8 headers for a non-ASCII mailbox such as 王五@…)."""
     message = render_digest(digest, mail_from=mail_from)
-    return message, message_bytes(message)
+    return message, digest_bytes(message, digest.recipient)
 
 
 def parse_stored(body: bytes) -> EmailMessage:

@@ -378,3 +378,27 @@ def test_a_letter_to_a_non_ascii_mailbox_is_stored_with_utf8_headers() -> None:
     body = message_bytes(message)
     assert 'To: "王五" <王五@qy.example>'.encode() in body
     assert parse_stored(body)["Subject"] == "【周报】测试"
+
+
+@pytest.mark.parametrize("count", [1, 3, 60])
+def test_a_digest_serialises_as_the_standard_library_would(count: int) -> None:
+    """digest_bytes takes a shortcut past the header classes: its bytes must be the standard rendering."""
+    from models.mail import digest_bytes, message_bytes
+
+    with_reply = digest(*[line("overdue") for _ in range(count)])
+    for one in (with_reply, replace(with_reply, reply_to=None, recipient=Person("Zhang, San", "z@x.example"))):
+        message = render_digest(one, mail_from=MAIL_FROM)
+        assert digest_bytes(message, one.recipient) == message_bytes(message) == standard(message).as_bytes()
+
+
+def standard(message: EmailMessage) -> EmailMessage:
+    """The same e-mail built with the standard library's own content calls."""
+    plain, html = (part.get_content() for part in message.iter_parts())
+    built = EmailMessage()
+    for name, value in message.items():
+        if name not in ("MIME-Version", "Content-Type"):
+            built[name] = value
+    built.set_content(plain)
+    built.add_alternative(html, subtype="html")
+    built.set_boundary(str(message.get_boundary()))
+    return built
