@@ -1,6 +1,6 @@
-"""Escalation's reads (SPEC §4) as plain column rows, each bounded by the day's notices rather than by the open
-assignments: the stored-notice check runs in SQL (NOT EXISTS on the (campaign, key) index), and no statement
-carries more parameters than the databases allow (SQLite 32,766, PostgreSQL 65,535)."""
+"""Escalation's reads and its one write (SPEC §4). Reads give plain column rows, as many as the day's notices
+rather than the open assignments: the stored-notice check runs in SQL (NOT EXISTS on the (campaign, key)
+index), and no statement carries more parameters than the databases allow (SQLite 32,766, PostgreSQL 65,535)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, Executable, String, case, cast, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from models import tables
@@ -118,6 +119,17 @@ def stored_keys(session: Session, campaign_id: str, keys: Iterable[str]) -> set[
     return stored
 
 
+def store_notices(session: Session, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING as one prepared statement run over all rows (executemany): a run racing
+    this one never duplicates a notice, and no statement grows with the number of rows."""
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(tables.Notice).on_conflict_do_nothing(index_elements=["campaign_id", "key"])
+    session.flush()
+    session.connection().execute(statement, rows)
+
+
 def held_by_claims(session: Session, campaign_id: str, day: date) -> set[int]:
     """Assignments with a claim pending on `day`: no reminder or overdue notice while it waits."""
     c = tables.Claim
@@ -170,7 +182,7 @@ def community_marks(
 def _rows(session: Session, statement: Executable) -> Iterator[tuple[Any, ...]]:
     """Plain column rows, after the session's pending changes are flushed (as session.exec would)."""
     session.flush()
-    yield from (row.tuple() for row in session.connection().execute(statement))
+    yield from (tuple(row) for row in session.connection().execute(statement))
 
 
 def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
