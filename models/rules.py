@@ -9,7 +9,7 @@ from fractions import Fraction
 from math import ceil
 from typing import Literal
 
-from models.plan import Escalation, Item, Plan, Recipient, Standard
+from models.plan import Community, Escalation, Item, Office, Plan, Recipient, Standard
 from models.plan_rules import yearly_dues
 from models.stages import higher_role
 from models.workcal import WorkCalendar
@@ -180,10 +180,22 @@ class Addressee:
 def addressee(plan: Plan, key: str) -> Addressee:
     kind, _, ref = key.partition(":")
     if kind == "community":
-        c = next(c for c in plan.communities if c.id == ref)
-        return Addressee(key, c.name, (c.contact.email, c.contact.name), (c.head.email, c.head.name))
-    o = next(o for o in plan.offices if o.id == ref)
-    return Addressee(key, o.name, (o.liaison.email, o.liaison.name), (o.head.email, o.head.name))
+        return _community_addressee(next(c for c in plan.communities if c.id == ref))
+    return _office_addressee(next(o for o in plan.offices if o.id == ref))
+
+
+def addressees(plan: Plan) -> dict[str, Addressee]:
+    """Every assignee key of the plan → its Addressee: built once, so a run looks each one up in O(1)."""
+    found = {f"community:{c.id}": _community_addressee(c) for c in plan.communities}
+    return found | {f"office:{o.id}": _office_addressee(o) for o in plan.offices}
+
+
+def _community_addressee(c: Community) -> Addressee:
+    return Addressee(f"community:{c.id}", c.name, (c.contact.email, c.contact.name), (c.head.email, c.head.name))
+
+
+def _office_addressee(o: Office) -> Addressee:
+    return Addressee(f"office:{o.id}", o.name, (o.liaison.email, o.liaison.name), (o.head.email, o.head.name))
 
 
 def recipients(

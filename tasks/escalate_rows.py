@@ -1,0 +1,190 @@
+"""Escalation's reads and its one write (SPEC §4). Reads give plain column rows, as many as the day's notices
+rather than the open assignments: the stored-notice check runs in SQL (NOT EXISTS on the (campaign, key)
+index), and no statement carries more parameters than the databases allow (SQLite 32,766, PostgreSQL 65,535)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any, NamedTuple, TypeVar
+
+from sqlalchemy import ColumnElement, Executable, String, case, cast, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from models import tables
+from models.rules import Mark
+from models.stages import Moved
+
+CHUNK = 10_000  # values per IN-list, far below either database's parameter limit
+GROUPS_PER_STATEMENT = 2_000  # (item, due day) cases per statement: three parameters each
+T = TypeVar("T")
+
+
+class WorkRow(NamedTuple):
+    """An open assignment as escalation reads it."""
+
+    id: int
+    item_id: str
+    assignee: str
+    occurrence: int
+    due: date
+
+
+class OpenWork(NamedTuple):
+    """Which assignments count: open, of this campaign and phase, assigned by `day`."""
+
+    campaign_id: str
+    phase_id: str
+    day: date
+
+    def where(self) -> tuple[ColumnElement[bool], ...]:
+        a = tables.Assignment
+        return (
+            col(a.campaign_id) == self.campaign_id,
+            col(a.phase_id) == self.phase_id,
+            col(a.completed_on).is_(None),
+            col(a.assigned_on) <= self.day,
+        )
+
+
+_COLUMNS = (
+    col(tables.Assignment.id),
+    col(tables.Assignment.item_id),
+    col(tables.Assignment.assignee),
+    col(tables.Assignment.occurrence),
+    col(tables.Assignment.due),
+)
+
+
+def due_groups(session: Session, work: OpenWork) -> list[tuple[str, date]]:
+    """The distinct (item, due day) pairs among the open assignments: one GROUP BY."""
+    a = tables.Assignment
+    rows = _rows(session, select(col(a.item_id), col(a.due)).where(*work.where()).group_by(col(a.item_id), col(a.due)))
+    return [(item_id, due) for item_id, due in rows]
+
+
+def lacking_handover(session: Session, work: OpenWork) -> Iterator[WorkRow]:
+    """Open assignments whose 交办 (key a<id>/assigned/0) is not stored."""
+    suffix = literal("/assigned/0", String)
+    statement = select(*_COLUMNS).where(*work.where(), ~_stored(work.campaign_id, suffix))
+    yield from (WorkRow._make(row) for row in _rows(session, statement))
+
+
+def lacking_stage(session: Session, work: OpenWork, suffixes: dict[tuple[str, date], str]) -> Iterator[WorkRow]:
+    """Open assignments of these (item, due day) pairs whose notice (key a<id><suffix>) is not stored."""
+    a = tables.Assignment
+    pairs = sorted(suffixes.items())
+    for start in range(0, len(pairs), GROUPS_PER_STATEMENT):
+        whens = [
+            ((col(a.item_id) == item_id) & (col(a.due) == due), literal(suffix, String))
+            for (item_id, due), suffix in pairs[start : start + GROUPS_PER_STATEMENT]
+        ]
+        suffix_of = case(*whens, else_=None)
+        statement = select(*_COLUMNS).where(
+            *work.where(), suffix_of.is_not(None), ~_stored(work.campaign_id, suffix_of)
+        )
+        yield from (WorkRow._make(row) for row in _rows(session, statement))
+
+
+def _stored(campaign_id: str, suffix: ColumnElement[str]) -> Any:
+    """EXISTS a notice keyed 'a' || assignment.id || suffix (correlated with the outer assignment row)."""
+    n = tables.Notice
+    key = literal("a", String) + cast(col(tables.Assignment.id), String) + suffix
+    return select(col(n.id)).where(col(n.campaign_id) == campaign_id, col(n.key) == key).exists()
+
+
+def rows_by_id(session: Session, work: OpenWork, ids: Iterable[int]) -> list[WorkRow]:
+    """These assignments, if open."""
+    a = tables.Assignment
+    found = []
+    for chunk in _chunks(sorted(ids)):
+        statement = select(*_COLUMNS).where(*work.where(), col(a.id).in_(chunk))
+        found += [WorkRow._make(row) for row in _rows(session, statement)]
+    return found
+
+
+def stored_keys(session: Session, campaign_id: str, keys: Iterable[str]) -> set[str]:
+    """Which of these notice keys are stored."""
+    n = tables.Notice
+    stored: set[str] = set()
+    for chunk in _chunks(sorted(set(keys))):
+        stored |= {
+            key
+            for (key,) in _rows(
+                session, select(col(n.key)).where(col(n.campaign_id) == campaign_id, col(n.key).in_(chunk))
+            )
+        }
+    return stored
+
+
+def store_notices(session: Session, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING as one prepared statement run over all rows (executemany): a run racing
+    this one never duplicates a notice, and no statement grows with the number of rows."""
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(tables.Notice).on_conflict_do_nothing(index_elements=["campaign_id", "key"])
+    session.flush()
+    session.connection().execute(statement, rows)
+
+
+def held_by_claims(session: Session, campaign_id: str, day: date) -> set[int]:
+    """Assignments with a claim pending on `day`: no reminder or overdue notice while it waits."""
+    c = tables.Claim
+    rows = _rows(
+        session,
+        select(col(c.assignment_id), col(c.status), col(c.decided_on)).where(
+            col(c.campaign_id) == campaign_id, col(c.day) <= day
+        ),
+    )
+    return {
+        assignment_id
+        for assignment_id, status, decided_on in rows
+        if status == "pending" or (decided_on is not None and decided_on > day)
+    }
+
+
+def approved_moves(session: Session, campaign_id: str) -> dict[int, list[Moved]]:
+    """The campaign's approved extensions by assignment, oldest first."""
+    e = tables.Extension
+    rows = _rows(
+        session,
+        select(col(e.assignment_id), col(e.day), col(e.previous_due), col(e.new_due))
+        .where(col(e.campaign_id) == campaign_id, col(e.status) == "approved")
+        .order_by(col(e.day), col(e.id)),
+    )
+    moves: dict[int, list[Moved]] = defaultdict(list)
+    for assignment_id, day, previous_due, new_due in rows:
+        moves[assignment_id].append(Moved(day, previous_due, new_due))
+    return moves
+
+
+def community_marks(
+    session: Session, campaign_id: str, communities: Iterable[str]
+) -> dict[str, list[tuple[int, Mark]]]:
+    """community → [(standard, mark)], every assessment recorded for these communities."""
+    s = tables.Assessment
+    marks: dict[str, list[tuple[int, Mark]]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(communities))):
+        rows = _rows(
+            session,
+            select(col(s.community_id), col(s.standard_id), col(s.day), col(s.id), col(s.value)).where(
+                col(s.campaign_id) == campaign_id, col(s.community_id).in_(chunk)
+            ),
+        )
+        for community, standard_id, day, seq, value in rows:
+            marks[community].append((standard_id, Mark(day, seq or 0, value)))
+    return marks
+
+
+def _rows(session: Session, statement: Executable) -> Iterator[tuple[Any, ...]]:
+    """Plain column rows, after the session's pending changes are flushed (as session.exec would)."""
+    session.flush()
+    yield from (tuple(row) for row in session.connection().execute(statement))
+
+
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
