@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 import models.plan
 from models import tables
@@ -135,12 +135,12 @@ def _old_completed_on(
     return max(report.day, assignment.assigned_on)
 
 
-def random_events(plan: Plan, first: date, days: int, seed: int) -> dict[date, list[tables.SQLModel]]:
+def random_events(plan: Plan, first: date, days: int, seed: int) -> dict[date, list[SQLModel]]:
     """Reports (some early, some twice), assessments (met, unmet, measured) and list picks, day by day."""
     rng = random.Random(seed)
     who = [f"community:{c.id}" for c in plan.communities] + ["office:lead", "office:works"]
     tasks = [i.id for _, i in plan.items() if i.kind == "task"] + ["gone.item"]
-    events: dict[date, list[tables.SQLModel]] = defaultdict(list)
+    events: dict[date, list[SQLModel]] = defaultdict(list)
     for n in range(days):
         day = first + timedelta(days=n)
         for _ in range(rng.randint(0, 3)):
@@ -171,7 +171,7 @@ def random_events(plan: Plan, first: date, days: int, seed: int) -> dict[date, l
     return events
 
 
-def record(session: Session, rows: list[tables.SQLModel]) -> None:
+def record(session: Session, rows: list[SQLModel]) -> None:
     for row in rows:
         if isinstance(row, tables.ListMember):
             keys = ["campaign_id", "list_id", "community_id"]
@@ -280,7 +280,7 @@ def test_open_work_follows_a_changed_due_day_unless_extended(database_url: str) 
         session.add(
             tables.Extension(
                 campaign_id=CID,
-                assignment_id=extended.id,
+                assignment_id=extended.id or 0,
                 day=date(2022, 1, 5),
                 previous_due=extended.due,
                 new_due=date(2022, 1, 21),
