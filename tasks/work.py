@@ -48,16 +48,18 @@ def assign(session: Session, plan: Plan, phase_id: str, day: date) -> int:
     if _ASSIGNED.get(where) == (inputs, _rows_of(session, plan.campaign.id, phase)):
         return 0
     inserted = _create_missing(session, plan, phase, day)
+    if len(_ASSIGNED) >= 64:
+        _ASSIGNED.clear()  # a long-lived process that ran many simulations: forgetting only costs one full pass
     _ASSIGNED[where] = (inputs, _rows_of(session, plan.campaign.id, phase))
     return inserted
 
 
 # (database, campaign, phase) → (inputs, rows of the phase) right after a run that created every row due
-_ASSIGNED: dict[tuple[str, str, str], tuple[int, tuple[int, int | None]]] = {}
+_ASSIGNED: dict[tuple[str, str, str], tuple[tuple[object, ...], tuple[int, int | None]]] = {}
 
 
-def _assign_inputs(session: Session, plan: Plan, phase: Phase, day: date) -> int:
-    """A fingerprint of everything the phase's rows depend on; list members only if a list owns an item."""
+def _assign_inputs(session: Session, plan: Plan, phase: Phase, day: date) -> tuple[object, ...]:
+    """Everything the phase's rows depend on (compared whole, not hashed); list members only if a list owns an item."""
     members: tuple[int, int | None] = (0, None)
     if any(item.owner.startswith("list:") for item in phase.items):
         row = session.exec(
@@ -66,14 +68,12 @@ def _assign_inputs(session: Session, plan: Plan, phase: Phase, day: date) -> int
             )
         ).one()  # members are only ever added, with their first day kept: count and newest id tell a change
         members = (row[0], row[1])
-    return hash(
-        (
-            phase.model_dump_json(),
-            tuple(named.model_dump_json() for named in plan.lists),
-            tuple(c.id for c in plan.communities),
-            tuple(tuple(occurrences(plan, item, day)) for item in phase.items),
-            members,
-        )
+    return (
+        phase.model_dump_json(),
+        tuple(named.model_dump_json() for named in plan.lists),
+        tuple(c.id for c in plan.communities),
+        tuple(tuple(occurrences(plan, item, day)) for item in phase.items),
+        members,
     )
 
 
