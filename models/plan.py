@@ -9,12 +9,21 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from models.workcal import CalendarKind, WorkCalendar
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # a campaign's dates: anything outside is a typo
 HIDDEN = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+STORED = {"stored": True}  # validation context of a plan read back from the database: checked when it was loaded
+
+
+def _is_stored(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and info.context.get("stored") is True
+
+
+def _text(text: str, info: ValidationInfo) -> str:
+    return text if _is_stored(info) else _single_line(text)
 
 
 def _single_line(text: str) -> str:
@@ -28,7 +37,9 @@ def _single_line(text: str) -> str:
     return text.strip()
 
 
-def _email(text: str) -> str:
+def _email(text: str, info: ValidationInfo) -> str:
+    if _is_stored(info):
+        return text  # stored normalised when the plan was loaded; re-checking every address costs seconds
     _single_line(text)
     try:
         return validate_email(text, check_deliverability=False).normalized
@@ -81,7 +92,7 @@ def _owner(text: str) -> str:
     return text
 
 
-Name = Annotated[str, AfterValidator(_single_line)]
+Name = Annotated[str, AfterValidator(_text)]
 Email = Annotated[str, AfterValidator(_email)]
 Ref = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.plan import Plan
+from models.plan import STORED, Plan
 from models.plan_rules import normalise
 from models.roster import is_imported, with_roster
 from models.rules import due_of
@@ -28,7 +29,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 def sync_plan(session: Session, plan: Plan, *, actor: str, now: datetime, shift_days: int = 0) -> dict[str, Any]:
     """Insert or update the campaign; ids are stable, open work follows changed due days; audited."""
     campaign = session.get(tables.Campaign, plan.campaign.id)
-    old = Plan.model_validate(campaign.plan) if campaign else None
+    old = stored_plan(campaign) if campaign else None
     if old and is_imported(old) and not is_imported(plan):
         plan = with_roster(plan, old.communities)  # an imported roster outlives plan reloads
     data = plan_json(plan)
@@ -79,26 +80,32 @@ def _describe_change(old: Plan | None, new: Plan) -> dict[str, Any]:
 
 
 def _follow_due_changes(session: Session, plan: Plan) -> None:
-    items = {i.id: i for _, i in plan.items()}
-    open_work = session.exec(
-        select(tables.Assignment).where(
-            tables.Assignment.campaign_id == plan.campaign.id, col(tables.Assignment.completed_on).is_(None)
-        )
+    """Open work takes its item's due day: one UPDATE per item (per year for a yearly day), only where it differs."""
+    extended = select(tables.Extension.assignment_id).where(
+        tables.Extension.campaign_id == plan.campaign.id, tables.Extension.status == "approved"
+    )  # an approved extension set these due days; the plan's day no longer applies
+    for _, item in plan.items():
+        open_work: list[ColumnElement[bool]] = [
+            col(tables.Assignment.campaign_id) == plan.campaign.id,
+            col(tables.Assignment.item_id) == item.id,
+            col(tables.Assignment.completed_on).is_(None),
+            col(tables.Assignment.id).not_in(extended),
+        ]
+        if isinstance(item.due, date):
+            _set_due(session, open_work, item.due)
+            continue
+        years = list(session.exec(select(tables.Assignment.occurrence).where(*open_work).distinct()))
+        for occurrence in years:
+            _set_due(session, [*open_work, col(tables.Assignment.occurrence) == occurrence], due_of(item, occurrence))
+
+
+def _set_due(session: Session, where: list[ColumnElement[bool]], due: date) -> None:
+    session.execute(
+        update(tables.Assignment)
+        .where(*where, col(tables.Assignment.due) != due)
+        .values(due=due)
+        .execution_options(synchronize_session="fetch")
     )
-    extended = set(
-        session.exec(
-            select(tables.Extension.assignment_id).where(
-                tables.Extension.campaign_id == plan.campaign.id, tables.Extension.status == "approved"
-            )
-        )
-    )
-    for assignment in open_work:
-        item = items.get(assignment.item_id)
-        if assignment.id in extended:
-            continue  # an approved extension set this due day; the plan's day no longer applies
-        if item is not None and (due := due_of(item, assignment.occurrence)) != assignment.due:
-            assignment.due = due
-            session.add(assignment)
 
 
 class Opened(NamedTuple):
@@ -118,11 +125,26 @@ def open_campaign(campaign_id: str) -> Iterator[Opened]:
 
 
 def load_campaign(session: Session, campaign_id: str) -> Plan:
-    """The plan as last loaded for this campaign."""
-    campaign = session.get(tables.Campaign, campaign_id)
-    if campaign is None:
+    """The plan as last loaded for this campaign: parsed once per process and digest, then shared (read-only)."""
+    digest = session.exec(select(tables.Campaign.plan_digest).where(tables.Campaign.id == campaign_id)).first()
+    if digest is None:
         raise LookupError(f"campaign {campaign_id!r} is not loaded: run `greencomm up` or `greencomm plan load`")
-    return normalise(Plan.model_validate(campaign.plan))
+    cached = _PARSED.get(campaign_id)
+    if cached is not None and cached[0] == digest:
+        return cached[1]
+    campaign = session.get(tables.Campaign, campaign_id)
+    assert campaign is not None  # its digest was just read in this transaction
+    plan = stored_plan(campaign)
+    _PARSED[campaign_id] = (digest, plan)  # the newest plan of each campaign only: memory stays flat
+    return plan
+
+
+_PARSED: dict[str, tuple[str, Plan]] = {}  # campaign id → (plan digest, plan parsed from it)
+
+
+def stored_plan(campaign: tables.Campaign) -> Plan:
+    """A stored plan parsed again: its addresses and texts were checked when it was loaded, not again."""
+    return normalise(Plan.model_validate(campaign.plan, context=STORED))
 
 
 def record_audit(
