@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import tables
 from models.digest import NoticeFacts, NoticeView, StoredNotice, digests_of
-from models.mail import Digest, digest_bytes, message_bytes, render_digest
+from models.mail import Digest, digest_bytes, message_bytes, render_digest, subject
 from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
 from models.targets import target_result, target_shortfall
@@ -51,8 +51,11 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
         for d in batch:
             message, body = rendered(d, mail_from)
             rows.append(
-                outbox_row(plan.campaign.id, phase_id, day, d.recipient.email, message, ids_of[d.recipient.email], body)
-            )
+                outbox_row(
+                    plan.campaign.id, phase_id, day, d.recipient.email, message, ids_of[d.recipient.email],
+                    body, subject(d),
+                )
+            )  # fmt: skip
         insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
         stored += len(rows)
     return stored
@@ -143,16 +146,17 @@ def outbox_row(
     message: EmailMessage,
     notice_ids: list[int | None],
     body: bytes | None = None,
+    subject: str | None = None,
 ) -> dict[str, object]:
-    """An unsent e-mail as the outbox stores it: the rendered bytes (`body` when already rendered), resent as
-    they are."""
+    """An unsent e-mail as the outbox stores it: the rendered bytes, resent as they are (`body` and `subject`
+    when known already: reading them back from the message costs more than rendering it)."""
     return {
         "campaign_id": campaign_id,
         "message_id": str(message["Message-ID"]),
         "phase_id": phase_id,
         "day": day,
         "recipient": recipient,
-        "subject": str(message["Subject"]),
+        "subject": str(message["Subject"]) if subject is None else subject,
         "body": message_bytes(message) if body is None else body,
         "status": "pending",
         "attempts": 0,
