@@ -7,6 +7,7 @@ import email.policy
 import functools
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from email.header import Header
@@ -114,57 +115,85 @@ def message_id(key: str, domain: str) -> str:
     return f"<{digest}@{host}>"
 
 
-def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
-    """The digest as a multipart/alternative e-mail; the same digest always renders to the same bytes."""
+@dataclass(frozen=True)
+class Rendered:
+    """A digest as it is sent: its header lines (encoded already) and its two alternatives."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    html: str
+    boundary: str
+
+
+def rendered_digest(digest: Digest, *, mail_from: str) -> Rendered:
+    """The digest's headers and texts; the same digest always renders to the same bytes."""
     sender_name, sender_address = parseaddr(mail_from)
     context = _context(digest)
-    message = EmailMessage()
-    _set_address(message, "From", digest.sender or sender_name or digest.campaign_name, sender_address or mail_from)
-    _set_address(message, "To", digest.recipient.name, digest.recipient.email)
+    headers = [
+        _address("From", digest.sender or sender_name or digest.campaign_name, sender_address or mail_from),
+        _address("To", digest.recipient.name, digest.recipient.email),
+    ]
     if digest.reply_to:
-        _set_address(message, "Reply-To", digest.sender, digest.reply_to)
-    _set_text(message, "Subject", subject(digest))
-    message.set_raw("Date", format_datetime(datetime.combine(digest.day, SEND_TIME, CHINA_TZ)))
-    message.set_raw("Message-ID", message_id(digest.key, sender_address.rpartition("@")[2]))
-    message.set_raw("Auto-Submitted", "auto-generated")
+        headers.append(_address("Reply-To", digest.sender, digest.reply_to))
     # A random MIME boundary would make every rendering differ; derive it from the key instead.
     boundary = "=_greencomm_" + hashlib.sha256(digest.key.encode("utf-8")).hexdigest()[:32]
-    message.set_raw("MIME-Version", "1.0")
-    message.set_raw("Content-Type", f'multipart/alternative;\n boundary="{boundary}"')
+    headers += [
+        ("Subject", _encoded_text("Subject", subject(digest))),
+        ("Date", format_datetime(datetime.combine(digest.day, SEND_TIME, CHINA_TZ))),
+        ("Message-ID", message_id(digest.key, sender_address.rpartition("@")[2])),
+        ("Auto-Submitted", "auto-generated"),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative;\n boundary="{boundary}"'),
+    ]
     text = TEMPLATES.get_template("digest.txt.j2").render(context)
     html = TEMPLATES.get_template("digest.html.j2").render(context)
-    message.set_payload([_utf8_part(text, "plain"), _utf8_part(html, "html")])
+    return Rendered(tuple(headers), text, html, boundary)
+
+
+def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
+    """The digest as a multipart/alternative e-mail, to read or to send."""
+    return as_message(rendered_digest(digest, mail_from=mail_from))
+
+
+def as_message(rendered: Rendered) -> EmailMessage:
+    message = EmailMessage()
+    for name, value in rendered.headers:
+        message.set_raw(name, value)
+    message.set_payload([_utf8_part(rendered.text, "plain"), _utf8_part(rendered.html, "html")])
     return message
 
 
 def _utf8_part(text: str, subtype: str) -> EmailMessage:
-    """One alternative, as set_content/add_alternative would write it (same bytes) without their header
-    parsing, which cost more than the rest of a digest's rendering."""
+    """One alternative, as set_content/add_alternative would write it (same bytes)."""
     part = EmailMessage()
-    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
-    part.set_raw("Content-Transfer-Encoding", "base64")
-    if subtype == "html":  # add_alternative marks the part it adds, not the one it moves
-        part.set_raw("MIME-Version", "1.0")
+    for name, value in _part_headers(subtype):
+        part.set_raw(name, value)
     part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
     return part
 
 
-def digest_bytes(message: EmailMessage, recipient: Person) -> bytes:
-    """A rendered digest's bytes: the same as message_bytes, without parsing each header written already."""
-    if recipient.email.isascii():
-        return message.as_bytes(policy=AS_WRITTEN)
-    return message_bytes(message)
+def _part_headers(subtype: str) -> list[tuple[str, str]]:
+    headers = [("Content-Type", f'text/{subtype}; charset="utf-8"'), ("Content-Transfer-Encoding", "base64")]
+    if subtype == "html":  # add_alternative marks the part it adds, not the one it moves
+        headers.append(("MIME-Version", "1.0"))
+    return headers
 
 
-class _AsWritten(email.policy.EmailPolicy):
-    """Headers read back as the text written (render_digest encodes its own): the generator's lookups of
-    Content-Type and boundary otherwise parse every header again, most of a digest's serialising time."""
+def digest_bytes(rendered: Rendered) -> bytes:
+    """The bytes message_bytes(as_message(rendered)) gives (tested), written directly: the email package's
+    generator reads every header back and writes the bodies line by line, most of a digest's cost."""
+    if not all(value.isascii() for _, value in rendered.headers):
+        return message_bytes(as_message(rendered))  # a mailbox such as 王五@…: UTF-8 headers
+    out = [_head(rendered.headers), "\n"]
+    for subtype, text in (("plain", rendered.text), ("html", rendered.html)):
+        body = base64.encodebytes(text.encode("utf-8")).decode("ascii")
+        out += [f"--{rendered.boundary}\n", _head(_part_headers(subtype)), "\n", body, "\n"]
+    out.append(f"--{rendered.boundary}--\n")
+    return "".join(out).encode("ascii")
 
-    def header_fetch_parse(self, name: str, value: str) -> str:
-        return value if type(value) is str else super().header_fetch_parse(name, value)
 
-
-AS_WRITTEN = _AsWritten()
+def _head(headers: Iterable[tuple[str, str]]) -> str:
+    return "".join(f"{name}: {value}\n" for name, value in headers)
 
 
 def message_bytes(message: EmailMessage) -> bytes:
@@ -221,15 +250,16 @@ def one_line(text: str) -> str:
 
 # The standard library's header folding re-encodes Chinese text character by character (about 10 ms an
 # e-mail); these headers are encoded once here (RFC 2047, lines within 78) and stored as they are.
-def _set_text(message: EmailMessage, name: str, text: str) -> None:
-    message.set_raw(name, Header(one_line(text), "utf-8", header_name=name).encode())
+@functools.lru_cache(maxsize=1 << 14)  # a day's digests share a few subjects
+def _encoded_text(name: str, text: str) -> str:
+    return Header(one_line(text), "utf-8", header_name=name).encode()
 
 
-def _set_address(message: EmailMessage, name: str, display: str, address: str) -> None:
-    message.set_raw(name, _mailbox_header(name, one_line(display), one_line(address)))
+def _address(name: str, display: str, address: str) -> tuple[str, str]:
+    return name, _mailbox_header(name, one_line(display), one_line(address))
 
 
-@functools.lru_cache(maxsize=4096)  # the sender's and every reader's, the same each run
+@functools.lru_cache(maxsize=1 << 16)  # the sender's and every reader's, the same each run
 def _mailbox_header(name: str, display: str, mailbox: str) -> str:
     """A mailbox header's text; a non-ASCII mailbox (王五@…) is written as UTF-8, to be sent with SMTPUTF8."""
     if not mailbox.isascii():
@@ -263,9 +293,12 @@ def letter(plan: Plan, *, subject: str, to: tuple[str, str], at: datetime, key: 
     (address, name), dated `at`, with a Message-ID stable for `key`."""
     address = parseaddr(mail_from)[1] or mail_from
     message = EmailMessage()
-    _set_address(message, "From", sender(plan), address)
-    _set_address(message, "To", to[1], to[0])
-    _set_text(message, "Subject", subject)
+    for name, value in (
+        _address("From", sender(plan), address),
+        _address("To", to[1], to[0]),
+        ("Subject", _encoded_text("Subject", subject)),
+    ):
+        message.set_raw(name, value)
     message["Date"] = format_datetime(at)
     message["Message-ID"] = message_id(key, address.rpartition("@")[2])
     message["Auto-Submitted"] = "auto-generated"

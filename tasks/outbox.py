@@ -10,13 +10,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from email.message import EmailMessage
 from itertools import islice
+from typing import NamedTuple
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from models import tables
 from models.digest import NoticeFacts, NoticeView, StoredNotice, digests_of
-from models.mail import Digest, digest_bytes, message_bytes, render_digest, subject
+from models.mail import Digest, digest_bytes, message_bytes, rendered_digest, subject
 from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
 from models.targets import target_result, target_shortfall
@@ -47,15 +48,7 @@ def compose(session: Session, plan: Plan, phase_id: str, day: date, *, mail_from
     stored = 0
     digests = linked(plan, digests_of(plan, phase_id, day, notices, facts))
     while batch := list(islice(digests, COMPOSED_AT_ONCE)):
-        rows = []
-        for d in batch:
-            message, body = rendered(d, mail_from)
-            rows.append(
-                outbox_row(
-                    plan.campaign.id, phase_id, day, d.recipient.email, message, ids_of[d.recipient.email],
-                    body, subject(d),
-                )
-            )  # fmt: skip
+        rows = [digest_row(plan.campaign.id, day, d, mail_from, ids_of[d.recipient.email]) for d in batch]
         insert_ignoring_duplicates(session, tables.Outbox, rows, ["message_id"])
         stored += len(rows)
     return stored
@@ -74,12 +67,6 @@ def _take_notices(session: Session, campaign_id: str, phase_id: str) -> list[Sto
         .returning(*columns)
     )
     return [StoredNotice(*row) for row in taken]
-
-
-def rendered(digest: Digest, mail_from: str) -> tuple[EmailMessage, bytes]:
-    """The e-mail and the bytes to store (raw UTF-8 headers for a non-ASCII mailbox such as 王五@…)."""
-    message = render_digest(digest, mail_from=mail_from)
-    return message, digest_bytes(message, digest.recipient)
 
 
 def parse_stored(body: bytes) -> EmailMessage:
@@ -139,25 +126,39 @@ def community_gaps(plan: Plan, marks: list[tuple[int, Mark]], day: date) -> list
 
 
 def outbox_row(
-    campaign_id: str,
-    phase_id: str,
-    day: date,
-    recipient: str,
-    message: EmailMessage,
-    notice_ids: list[int | None],
-    body: bytes | None = None,
-    subject: str | None = None,
+    campaign_id: str, phase_id: str, day: date, recipient: str, message: EmailMessage, notice_ids: list[int | None]
 ) -> dict[str, object]:
-    """An unsent e-mail as the outbox stores it: the rendered bytes, resent as they are (`body` and `subject`
-    when known already: reading them back from the message costs more than rendering it)."""
+    """An unsent e-mail as the outbox stores it: the rendered bytes, resent as they are."""
+    head = Head(str(message["Message-ID"]), str(message["Subject"]))
+    return _row(campaign_id, phase_id, day, recipient, head, message_bytes(message), notice_ids)
+
+
+def digest_row(
+    campaign_id: str, day: date, digest: Digest, mail_from: str, notice_ids: list[int | None]
+) -> dict[str, object]:
+    """A digest as the outbox stores it, rendered straight to bytes (no message object read back)."""
+    rendered = rendered_digest(digest, mail_from=mail_from)
+    head = Head(dict(rendered.headers)["Message-ID"], subject(digest))
+    body = digest_bytes(rendered)
+    return _row(campaign_id, digest.phase_id, day, digest.recipient.email, head, body, notice_ids)
+
+
+class Head(NamedTuple):
+    message_id: str
+    subject: str
+
+
+def _row(
+    campaign_id: str, phase_id: str, day: date, recipient: str, head: Head, body: bytes, notice_ids: list[int | None]
+) -> dict[str, object]:
     return {
         "campaign_id": campaign_id,
-        "message_id": str(message["Message-ID"]),
+        "message_id": head.message_id,
         "phase_id": phase_id,
         "day": day,
         "recipient": recipient,
-        "subject": str(message["Subject"]) if subject is None else subject,
-        "body": message_bytes(message) if body is None else body,
+        "subject": head.subject,
+        "body": body,
         "status": "pending",
         "attempts": 0,
         "notice_ids": notice_ids,

@@ -382,13 +382,19 @@ def test_a_letter_to_a_non_ascii_mailbox_is_stored_with_utf8_headers() -> None:
 
 @pytest.mark.parametrize("count", [1, 3, 60])
 def test_a_digest_serialises_as_the_standard_library_would(count: int) -> None:
-    """digest_bytes takes a shortcut past the header classes: its bytes must be the standard rendering."""
-    from models.mail import digest_bytes, message_bytes
+    """digest_bytes writes the e-mail itself: its bytes must be the standard library's rendering."""
+    from models.mail import digest_bytes, message_bytes, rendered_digest
 
     with_reply = digest(*[line("overdue") for _ in range(count)])
+    odd = Person("王五", "王五@qy.example")
     for one in (with_reply, replace(with_reply, reply_to=None, recipient=Person("Zhang, San", "z@x.example"))):
         message = render_digest(one, mail_from=MAIL_FROM)
-        assert digest_bytes(message, one.recipient) == message_bytes(message) == standard(message).as_bytes()
+        fast = digest_bytes(rendered_digest(one, mail_from=MAIL_FROM))
+        assert fast == message_bytes(message) == standard(message).as_bytes()
+    unusual = replace(with_reply, recipient=odd)  # UTF-8 headers: the standard path
+    assert digest_bytes(rendered_digest(unusual, mail_from=MAIL_FROM)) == message_bytes(
+        render_digest(unusual, mail_from=MAIL_FROM)
+    )
 
 
 def standard(message: EmailMessage) -> EmailMessage:
