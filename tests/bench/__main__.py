@@ -152,6 +152,7 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"   {p['communities']:>6,} communities: {p['task_runs']} task runs, flow {p['flow_seconds']:.2f} s,"
             f" direct {p['direct_seconds']:.2f} s, overhead {p['overhead_seconds']:.2f} s"
+            + (f" (medians of {p['rounds']} rounds)" if p.get("rounds", 1) > 1 else "")
         )
     if "simulation" in results:
         lines.append("d. seed campaign simulated")
