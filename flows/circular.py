@@ -9,7 +9,7 @@ from prefect import flow
 from pydantic import Field
 
 from tasks.circular import CIRCULAR
-from tasks.prefect_tasks import circular_due, compose_circular, deliver, publish_circular, resolve_day
+from tasks.prefect_tasks import circular_due, compose_circular, deliver, one_client, publish_circular, resolve_day
 
 
 @flow(name=CIRCULAR, flow_run_name="campaign-circular {campaign_id}")
@@ -19,10 +19,11 @@ async def campaign_circular(
     force: Annotated[bool, Field(title="不限首个工作日", description="非每月首个工作日也发送")] = False,
 ) -> int:
     """月度通报. Scheduled on days 1-10 of each month; only the month's first working day sends (once)."""
-    day = resolve_day(campaign_id, as_of)
-    if not force and not circular_due(campaign_id, day):
-        return 0
-    compose_circular(campaign_id, day)
-    publish_circular(campaign_id, day)
+    with one_client():
+        day = resolve_day(campaign_id, as_of)
+        if not force and not circular_due(campaign_id, day):
+            return 0
+        compose_circular(campaign_id, day)
+        publish_circular(campaign_id, day)
     delivery = await deliver(campaign_id, CIRCULAR)
     return int(delivery.sent)

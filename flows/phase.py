@@ -28,13 +28,14 @@ def _run_name() -> str:
 
 async def run_phase(phase_id: str, campaign_id: str, as_of: date | None, dry_run: bool) -> dict[str, Any]:
     """One run: a constant number of task runs, whatever the number of communities or notices."""
-    day = tasks.resolve_day(campaign_id, as_of)
-    if dry_run:
-        return {"day": day.isoformat(), "would_send": tasks.preview(campaign_id, phase_id, day)}
-    summary: dict[str, Any] = {"day": day.isoformat()}
-    for step in DAY_STEPS:
-        summary[step.counts] = tasks.run_step(step, campaign_id, phase_id, day)
-    tasks.publish_artifacts(campaign_id, phase_id, day, summary)
+    with tasks.one_client():
+        day = tasks.resolve_day(campaign_id, as_of)
+        if dry_run:
+            return {"day": day.isoformat(), "would_send": tasks.preview(campaign_id, phase_id, day)}
+        summary: dict[str, Any] = {"day": day.isoformat()}
+        for step in DAY_STEPS:
+            summary[step.counts] = tasks.run_step(step, campaign_id, phase_id, day)
+        tasks.publish_artifacts(campaign_id, phase_id, day, summary)
     delivery = await tasks.deliver(campaign_id, phase_id)
     return summary | {"sent": delivery.sent}
 

@@ -1,14 +1,22 @@
-"""The Prefect layer: every task greencomm runs, each one step over the plain functions of tasks/."""
+"""The Prefect layer: every task greencomm runs, each one step over the plain functions of tasks/.
+
+No task persists its result (persist_result=False): a result is only ever read in the run that made it, and
+persisting one means a cache key over the task's source and inputs and a file write per task run. Re-running a
+step is safe (SPEC §6: notices are keyed, assignment is conflict-ignoring), so a retried flow run needs no
+cached task results. The flows persist their own result, which `greencomm trigger` reads.
+"""
 
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from prefect import State, task
 from prefect.artifacts import acreate_table_artifact
+from prefect.context import SyncClientContext
 from prefect.runtime import task_run
 
 from models.progress import parse_rows
@@ -21,7 +29,14 @@ from tasks.store import open_campaign, today_in
 from tasks.weekly import store_report
 
 
-@task(name="resolve-day")
+def one_client() -> AbstractContextManager[Any]:
+    """One Prefect API client for every sync task run of an async flow run. Without it each sync task run
+    opens a client of its own (an HTTP client and an SSL context: ~40 ms a task run, most of Prefect's
+    overhead on a phase run); with it a task run costs a few milliseconds."""
+    return SyncClientContext.get_or_create()
+
+
+@task(name="resolve-day", persist_result=False)
 def resolve_day(campaign_id: str, as_of: date | None) -> date:
     """The run's day: `as_of`, or today in the campaign's timezone."""
     if as_of:
@@ -30,7 +45,7 @@ def resolve_day(campaign_id: str, as_of: date | None) -> date:
         return today_in(plan, datetime.now(UTC))
 
 
-@task(name="day-step")
+@task(name="day-step", persist_result=False)
 def day_step(step: str, campaign_id: str, phase_id: str, day: date) -> int:
     """One step of the day's run (day_run.DAY_STEPS) in a transaction of its own."""
     with open_campaign(campaign_id) as (session, plan, settings):
@@ -60,7 +75,7 @@ _RUNS: dict[str, _RunBudget] = {}  # task run id → its budget: Prefect's retri
 
 
 # Retries here mend a passing fault within the run; the outbox keeps the rest for the next run.
-@task(name="deliver", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_worth_retrying)
+@task(name="deliver", persist_result=False, retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_worth_retrying)
 async def deliver(campaign_id: str, phase_id: str) -> Delivery:
     """Send the outbox within the run's budget; the run shows red if anything stays undelivered.
 
@@ -99,13 +114,13 @@ async def deliver(campaign_id: str, phase_id: str) -> Delivery:
     return result
 
 
-@task(name="publish-artifacts")
+@task(name="publish-artifacts", persist_result=False)
 def publish_artifacts(campaign_id: str, phase_id: str, day: date, summary: dict[str, Any]) -> None:
     with open_campaign(campaign_id) as (session, plan, _settings):
         artifacts.publish(session, plan, phase_id, day, summary)
 
 
-@task(name="dry-run")
+@task(name="dry-run", persist_result=False)
 def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
     """Who would be notified and why; stores nothing."""
     with open_campaign(campaign_id) as (session, plan, _settings):
@@ -130,7 +145,7 @@ def preview(campaign_id: str, phase_id: str, day: date) -> list[dict[str, Any]]:
     ]
 
 
-@task(name="record-rows")
+@task(name="record-rows", persist_result=False)
 def record_rows(campaign_id: str, raw: list[tuple[int, dict[str, str]]], actor: str) -> int:
     """Check and store progress rows from the UI form: all or none (ProgressError names the bad rows)."""
     with open_campaign(campaign_id) as (session, plan, _settings):
@@ -139,7 +154,7 @@ def record_rows(campaign_id: str, raw: list[tuple[int, dict[str, str]]], actor: 
         return apply_rows(session, campaign_id, rows, actor=actor, now=now, source="prefect-ui")
 
 
-@task(name="compose-report")
+@task(name="compose-report", persist_result=False)
 def compose_report(campaign_id: str, as_of: date | None) -> bool:
     """This week's report into the outbox (once per day); False if it was there already."""
     with open_campaign(campaign_id) as (session, plan, settings):
@@ -147,7 +162,7 @@ def compose_report(campaign_id: str, as_of: date | None) -> bool:
         return store_report(session, plan, day, mail_from=settings.mail_from)
 
 
-@task(name="circular-due")
+@task(name="circular-due", persist_result=False)
 def circular_due(campaign_id: str, day: date) -> bool:
     """Whether `day` is the first working day of its month in the plan's calendar (the 通报's day)."""
     from tasks.circular import is_circular_day
@@ -156,7 +171,7 @@ def circular_due(campaign_id: str, day: date) -> bool:
         return is_circular_day(plan, day)
 
 
-@task(name="compose-circular")
+@task(name="compose-circular", persist_result=False)
 def compose_circular(campaign_id: str, day: date) -> int:
     """This month's 通报 into the outbox, one e-mail per recipient, once a month; returns how many were new."""
     from tasks.circular import store_circular
@@ -165,7 +180,7 @@ def compose_circular(campaign_id: str, day: date) -> int:
         return store_circular(session, plan, day, mail_from=settings.mail_from)
 
 
-@task(name="publish-circular")
+@task(name="publish-circular", persist_result=False)
 def publish_circular(campaign_id: str, day: date) -> None:
     """The same 通报 as a markdown artifact (the Artifacts page keeps one key, the latest month on top)."""
     from prefect.artifacts import create_markdown_artifact

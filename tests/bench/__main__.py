@@ -29,7 +29,7 @@ class Sizes:
     messages: int
     prefect: list[int]
     simulation: list[tuple[int, str, str]]  # communities, first day, last day
-    timeout: float  # seconds a single measurement may take
+    timeout: float  # seconds a simulation may take
 
 
 FULL = Sizes(
@@ -40,6 +40,16 @@ FULL = Sizes(
     300,
 )
 QUICK = Sizes([10_000], 200, [100, 1_000], [(12, "2021-12-01", "2021-12-31"), (1_200, "2021-12-01", "2021-12-05")], 300)
+PHASE_TIMEOUT = 300.0, 600.0  # seconds a phase measurement may take: at least, and at 1M assignments
+
+
+def phase_timeout(assignments: int) -> float:
+    """Linear in the assignments above a floor: 300 s up to 500,000, 600 s at 1M (120× the goal, so a slow
+    run still gives its time, and the bench stays within an hour)."""
+    least, at_million = PHASE_TIMEOUT
+    return max(least, at_million * assignments / 1_000_000)
+
+
 GOALS = {"seconds_1m": 5.0, "peak_mb_1m": 600.0, "bare_ratio": 3.0, "delivery": 0.7, "overhead": 0.5}
 
 
@@ -64,17 +74,18 @@ def probe(kind: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
 
 
 def phase_runs(
-    sizes: list[int], backends: list[str], timeout: float, folder: Path, earlier: list[dict[str, Any]]
+    sizes: list[int], backends: list[str], folder: Path, earlier: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Each backend and size. A run whose time, scaled linearly from a smaller size (in this run or an earlier
-    partial one), would exceed the timeout is not started: its row says so and gives that lower bound."""
+    partial one), would exceed its timeout (phase_timeout) is not started: its row says so and gives that
+    lower bound."""
     rows = []
     for backend in backends:
         known = [r for r in earlier if r["backend"] == backend and "error" not in r["phase-run"]]
         for size in sizes:
             communities = size // ITEMS
             row: dict[str, Any] = {"backend": backend, "assignments": size, "communities": communities}
-            bound = _lower_bound(known, size)
+            bound, timeout = _lower_bound(known, size), phase_timeout(size)
             for kind in ("phase-bare", "phase-run"):
                 if kind == "phase-run" and bound > timeout:
                     row[kind] = {"skipped": f"at least {bound:.0f} s (linear from a smaller size)", "at_least": bound}
@@ -152,6 +163,7 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"   {p['communities']:>6,} communities: {p['task_runs']} task runs, flow {p['flow_seconds']:.2f} s,"
             f" direct {p['direct_seconds']:.2f} s, overhead {p['overhead_seconds']:.2f} s"
+            + (f" (medians of {p['rounds']} rounds)" if p.get("rounds", 1) > 1 else "")
         )
     if "simulation" in results:
         lines.append("d. seed campaign simulated")
@@ -186,7 +198,7 @@ def main() -> None:
         if "a" in options.only:
             wanted = [int(n) for n in options.assignments.split(",")] if options.assignments else sizes.assignments
             backends = options.backends.split(",")
-            fresh = phase_runs(wanted, backends, sizes.timeout, folder, earlier.get("phase_runs", []))
+            fresh = phase_runs(wanted, backends, folder, earlier.get("phase_runs", []))
             kept = [
                 r
                 for r in earlier.get("phase_runs", [])
