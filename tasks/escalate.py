@@ -40,10 +40,10 @@ from tasks.escalate_rows import (
 from tasks.work import list_members
 
 Hits = dict[int, list[tuple[StageHit, date]]]  # assignment id → (stage hit, due day of its key)
-NOTICE_COLUMNS = [name for name in tables.Notice.model_fields if name != "id"]
+NoticeRow = dict[str, Any]  # a notice's columns but its id
 
 
-def due_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
+def due_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[NoticeRow]:
     """The notices the rules call for on `day` that are not stored yet."""
     if day > plan.campaign.end or not plan.calendar().is_workday(day):
         return []
@@ -51,11 +51,14 @@ def due_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[
 
 
 def escalate(session: Session, plan: Plan, phase_id: str, day: date, *, dry_run: bool) -> list[tables.Notice]:
-    """Store today's new notices (a unique key per stage and cycle); dry_run only lists them."""
+    """Store today's new notices (a unique key per stage and cycle); dry_run only lists them.
+
+    They come back as plain values, not attached to a session (they are stored with one statement): a tenth of
+    the mapped constructor's cost, which counts at 100,000 notices a day."""
     new = due_notices(session, plan, phase_id, day)
     if not dry_run:
-        store_notices(session, [{name: getattr(n, name) for name in NOTICE_COLUMNS} for n in new])
-    return new
+        store_notices(session, new)
+    return [tables.Notice.model_construct(**row) for row in new]
 
 
 class _Today:
@@ -71,7 +74,7 @@ class _Today:
         self.rows: dict[int, WorkRow] = {}
         self.hits: Hits = defaultdict(list)
 
-    def notices(self) -> list[tables.Notice]:
+    def notices(self) -> list[NoticeRow]:
         self._handovers()
         self._stages()
         self._moved()
@@ -123,7 +126,7 @@ class _Today:
         escalation, calendar = self.plan.escalation, self.plan.calendar()
         return stage_due(due=due, day=self.day, calendar=calendar, escalation=escalation, optional=item.optional)
 
-    def _notices(self) -> list[tables.Notice]:
+    def _notices(self) -> list[NoticeRow]:
         """In (occurrence, id) order, each assignment's 交办, 延期, then its reminder or overdue stage."""
         standards = {r.assignee for r in self.rows.values() if _kind(self.items, r.item_id) == "standards"}
         communities = {assignee.partition(":")[2] for assignee in standards}
@@ -191,8 +194,8 @@ def _notice(
     hit: StageHit,
     people: dict[str, tuple[str, str]],
     due: date,
-) -> tables.Notice:
-    return _plain_notice(
+) -> NoticeRow:
+    return _notice_row(
         campaign_id=plan.campaign.id,
         key=notice_key(assignment.id, due, hit.stage, hit.cycle),
         phase_id=phase_id,
@@ -208,13 +211,11 @@ def _notice(
     )
 
 
-def _plain_notice(**fields: Any) -> tables.Notice:
-    """A notice as plain values, not attached to a session (escalate() stores them in one statement): a tenth
-    of the cost of the mapped constructor, which counts at 100,000 notices a day."""
-    return tables.Notice.model_construct(**fields)
+def _notice_row(**fields: Any) -> NoticeRow:
+    return {"target_id": None, "assignment_id": None, "overdue_days": 0, "outbox_done": False} | fields
 
 
-def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[tables.Notice]:
+def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[NoticeRow]:
     phase = plan.phase(phase_id)
     calendar = plan.calendar()
     # skipping reported targets spares their evaluation every day; only notices of targets carry a target_id
@@ -236,7 +237,7 @@ def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> l
             continue
         people = recipients(plan, ["leading_group_office", "leader"], None, [])
         notices.append(
-            _plain_notice(
+            _notice_row(
                 campaign_id=plan.campaign.id,
                 key=f"t{target.id}/target-missed/0",
                 phase_id=phase_id,
@@ -250,8 +251,8 @@ def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> l
                 roles={e: [role, name] for e, (role, name) in people.items()},
             )
         )
-    stored = stored_keys(session, plan.campaign.id, (n.key for n in notices))
-    return [n for n in notices if n.key not in stored]
+    stored = stored_keys(session, plan.campaign.id, (n["key"] for n in notices))
+    return [n for n in notices if n["key"] not in stored]
 
 
 def target_inputs(session: Session, plan: Plan) -> TargetInputs:
