@@ -6,8 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select as select_columns
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from models import tables
 from models.plan import Plan
@@ -17,97 +16,66 @@ from tasks.escalate import target_inputs
 
 
 def notices_report(session: Session, campaign_id: str) -> list[dict[str, Any]]:
-    rows = session.execute(  # columns, not ORM objects: a large campaign's report stays a list of small dicts
-        select_columns(
-            col(tables.Notice.day),
-            col(tables.Notice.phase_id),
-            col(tables.Notice.item_id),
-            col(tables.Notice.assignee),
-            col(tables.Notice.stage),
-            col(tables.Notice.cycle),
-            col(tables.Notice.recipients),
-        )
-        .where(col(tables.Notice.campaign_id) == campaign_id)
+    rows = session.exec(
+        select(tables.Notice)
+        .where(tables.Notice.campaign_id == campaign_id)
         .order_by(col(tables.Notice.day), col(tables.Notice.id))
     )
     return [
         {
-            "date": day.isoformat(),
-            "phase": phase,
-            "item": item,
-            "assignee": assignee,
-            "stage": stage,
-            "cycle": cycle,
-            "recipients": sorted(recipients),
+            "date": n.day.isoformat(),
+            "phase": n.phase_id,
+            "item": n.item_id,
+            "assignee": n.assignee,
+            "stage": n.stage,
+            "cycle": n.cycle,
+            "recipients": sorted(n.recipients),
         }
-        for day, phase, item, assignee, stage, cycle, recipients in rows
+        for n in rows
     ]
 
 
 def emails_report(session: Session, campaign_id: str) -> list[dict[str, Any]]:
-    refs = session.execute(
-        select_columns(
-            col(tables.Notice.id),
-            col(tables.Notice.item_id),
-            col(tables.Notice.assignee),
-            col(tables.Notice.stage),
-            col(tables.Notice.cycle),
-        ).where(col(tables.Notice.campaign_id) == campaign_id)
-    )
-    notices = {
-        notice_id: {"item": item, "assignee": who, "stage": stage, "cycle": cycle}
-        for notice_id, item, who, stage, cycle in refs
-    }
-    rows = session.execute(
-        select_columns(
-            col(tables.Outbox.day),
-            col(tables.Outbox.phase_id),
-            col(tables.Outbox.recipient),
-            col(tables.Outbox.subject),
-            col(tables.Outbox.message_id),
-            col(tables.Outbox.status),
-            col(tables.Outbox.notice_ids),
-        )
-        .where(col(tables.Outbox.campaign_id) == campaign_id)
+    notices = {n.id: n for n in session.exec(select(tables.Notice).where(tables.Notice.campaign_id == campaign_id))}
+    rows = session.exec(
+        select(tables.Outbox)
+        .where(tables.Outbox.campaign_id == campaign_id)
         .order_by(col(tables.Outbox.day), col(tables.Outbox.id))
-    )  # not the stored bodies
+    )
     return [
         {
-            "date": day.isoformat(),
-            "phase": phase,
-            "to": recipient,
-            "subject": subject,
-            "message_id": message_id,
-            "status": status,
-            "notices": [dict(notices[i]) for i in notice_ids if i in notices],
+            "date": e.day.isoformat(),
+            "phase": e.phase_id,
+            "to": e.recipient,
+            "subject": e.subject,
+            "message_id": e.message_id,
+            "status": e.status,
+            "notices": [_notice_ref(notices[i]) for i in e.notice_ids if i in notices],
         }
-        for day, phase, recipient, subject, message_id, status, notice_ids in rows
+        for e in rows
     ]
 
 
+def _notice_ref(notice: tables.Notice) -> dict[str, Any]:
+    return {"item": notice.item_id, "assignee": notice.assignee, "stage": notice.stage, "cycle": notice.cycle}
+
+
 def assignments_report(session: Session, campaign_id: str) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select_columns(
-            col(tables.Assignment.item_id),
-            col(tables.Assignment.assignee),
-            col(tables.Assignment.occurrence),
-            col(tables.Assignment.due),
-            col(tables.Assignment.assigned_on),
-            col(tables.Assignment.completed_on),
-        )
-        .where(col(tables.Assignment.campaign_id) == campaign_id)
+    rows = session.exec(
+        select(tables.Assignment)
+        .where(tables.Assignment.campaign_id == campaign_id)
         .order_by(col(tables.Assignment.item_id), col(tables.Assignment.assignee), col(tables.Assignment.occurrence))
     )
     return [
         {
-            "item": item,
-            "assignee": assignee,
-            "occurrence": occurrence,
-            "due": due.isoformat(),
-            "assigned_on": assigned_on.isoformat(),
-            "completed_on": completed_on.isoformat() if completed_on else None,
+            "item": a.item_id,
+            "assignee": a.assignee,
+            "occurrence": a.occurrence,
+            "due": a.due.isoformat(),
+            "assigned_on": a.assigned_on.isoformat(),
+            "completed_on": a.completed_on.isoformat() if a.completed_on else None,
         }
-        for item, assignee, occurrence, due, assigned_on, completed_on in rows
+        for a in rows
     ]
 
 
