@@ -157,3 +157,14 @@ class Acknowledgement(SQLModel, table=True):
     assignment_id: int = Field(foreign_key="assignment.id", index=True)
     recipient: str
     at: datetime
+
+
+class AssignState(SQLModel, table=True):
+    """What a phase's assignments last followed from: a run whose inputs and rows are the same creates nothing
+    and reads nothing more (kept in the database: each scheduled run is a process of its own)."""
+
+    campaign_id: str = Field(foreign_key="campaign.id", primary_key=True)
+    phase_id: str = Field(primary_key=True)
+    inputs: str  # sha256 of the plan's phase, lists, roster, the day's occurrences and the lists' members
+    rows: int  # the phase's assignments, and the newest id, right after that run
+    newest: int | None = None

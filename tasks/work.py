@@ -3,6 +3,7 @@ live in `tasks.completion`."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from datetime import date
 
@@ -39,23 +40,25 @@ def assign(session: Session, plan: Plan, phase_id: str, day: date) -> int:
     """Create the missing assignments of a phase for `day` if it lies in the phase window.
 
     The rows follow from the plan, the lists' members and the year alone: when none of these changed since
-    a run that left every row of the phase in place (same count, same newest id), nothing is read or built."""
+    a run that left every row of the phase in place (same count, same newest id; tables.AssignState), nothing
+    is read or built. The state is written in the run's transaction: a run rolled back leaves no trace."""
     phase = plan.phase(phase_id)
     if not phase.start <= day <= min(phase.end, plan.campaign.end):
         return 0
-    where = (session.get_bind().engine.url.render_as_string(), plan.campaign.id, phase_id)
-    inputs = _assign_inputs(session, plan, phase, day)
-    if _ASSIGNED.get(where) == (inputs, _rows_of(session, plan.campaign.id, phase)):
+    inputs = hashlib.sha256(repr(_assign_inputs(session, plan, phase, day)).encode()).hexdigest()
+    state = session.get(tables.AssignState, (plan.campaign.id, phase_id))
+    if state and (state.inputs, (state.rows, state.newest)) == (inputs, _rows_of(session, plan.campaign.id, phase)):
         return 0
     inserted = _create_missing(session, plan, phase, day)
-    if len(_ASSIGNED) >= 64:
-        _ASSIGNED.clear()  # a long-lived process that ran many simulations: forgetting only costs one full pass
-    _ASSIGNED[where] = (inputs, _rows_of(session, plan.campaign.id, phase))
+    rows, newest = _rows_of(session, plan.campaign.id, phase)
+    state_now = {"inputs": inputs, "rows": rows, "newest": newest}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    upsert = insert(tables.AssignState).values(campaign_id=plan.campaign.id, phase_id=phase_id, **state_now)
+    # two runs at once both get here: the later one's state stands (they are the same)
+    session.connection().execute(
+        upsert.on_conflict_do_update(index_elements=["campaign_id", "phase_id"], set_=state_now)
+    )
     return inserted
-
-
-# (database, campaign, phase) → (inputs, rows of the phase) right after a run that created every row due
-_ASSIGNED: dict[tuple[str, str, str], tuple[tuple[object, ...], tuple[int, int | None]]] = {}
 
 
 def _assign_inputs(session: Session, plan: Plan, phase: Phase, day: date) -> tuple[object, ...]:

@@ -30,6 +30,7 @@ def test_migrations_create_every_table(database_url: str) -> None:
         "outbox",
         "audit",
         "completionreport",
+        "assignstate",
         "alembic_version",
     } <= names
     assert not {"office", "community", "item"} & names  # the plan JSON is their one source (migration 0002)

@@ -21,6 +21,7 @@ from models.membership import Members, members_on
 from models.plan import Item, Plan
 from models.plan_rules import PlanError, parse_plan
 from models.rules import Mark, latest_marks, share_reached_on, standards_completed_on
+from tasks import work
 from tasks.db import get_engine, session_scope, upgrade
 from tasks.store import load_campaign, stored_plan, sync_plan
 from tasks.work import (
@@ -228,6 +229,24 @@ def test_assign_after_a_rolled_back_run_creates_the_work_again(sqlite_url: str) 
         session.rollback()  # as a preview does
     with session_scope(sqlite_url) as session:
         assert assign(session, plan, "pilot", date(2022, 1, 4)) == 7
+
+
+def test_an_unchanged_day_reads_no_work_even_in_a_new_process(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scheduled runs are processes of their own: what assign last followed from is kept in the database."""
+    plan = small()
+    fresh(database_url, plan)
+    with session_scope(database_url) as session:
+        assert assign(session, plan, "pilot", date(2022, 1, 4)) == 7
+
+    def refuse(*_args: object) -> int:
+        raise AssertionError("the phase's work was read again")
+
+    monkeypatch.setattr(work, "_create_missing", refuse)
+    get_engine(database_url).dispose()  # nothing kept in this process's connections either
+    with session_scope(database_url) as session:
+        assert assign(session, plan, "pilot", date(2022, 1, 5)) == 0
 
 
 def test_the_plan_is_parsed_once_per_digest(sqlite_url: str) -> None:
