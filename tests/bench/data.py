@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from models.plan_rules import normalise
 from models.rules import stage_due
 from tasks.db import get_engine, session_scope, upgrade
 from tasks.store import sync_plan
+from tasks.work import assign
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "deployments" / "plans" / "qingyang-2022.yaml"
@@ -163,6 +164,8 @@ def populate(database: Database, communities: int, items: int = ITEMS) -> dict[s
             ),
             {"day": DAY},
         ).scalar_one()
+    with session_scope(database.url) as session:  # the previous working day's run, as a daily schedule leaves it
+        assign(session, plan, PHASE, DAY - timedelta(days=3))
     if database.backend == "postgres":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))
