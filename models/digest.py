@@ -160,7 +160,9 @@ def notice_due(notice: NoticeView, dues: dict[int, date]) -> date | None:
 
 
 class _Lines:
-    """Each notice's line for a role, worded once however many readers share it (a 督办 goes to several)."""
+    """Each notice's line for a reader's role, with what the plan says about its item and assignee looked up once.
+
+    Lines are not kept: a run of 100,000 notices would hold every line until its last e-mail is written."""
 
     def __init__(self, plan: Plan, facts: NoticeFacts) -> None:
         self.plan, self.facts = plan, facts
@@ -169,14 +171,8 @@ class _Lines:
         self.contacts = {f"community:{c.id}": c.contact.name for c in plan.communities} | {
             f"office:{o.id}": o.liaison.name for o in plan.offices
         }
-        self.worded: dict[tuple[str, str], NoticeLine] = {}
 
     def __call__(self, notice: NoticeView, role: str) -> NoticeLine:
-        if (notice.key, role) not in self.worded:
-            self.worded[notice.key, role] = self._line(notice, role)
-        return self.worded[notice.key, role]
-
-    def _line(self, notice: NoticeView, role: str) -> NoticeLine:
         if notice.stage == "target-missed":
             return _target_line(self.plan, notice, role, self.labels, self.facts)
         assignee = notice.assignee or ""
