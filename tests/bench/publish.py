@@ -25,14 +25,14 @@ STANDARDS = 16
 
 def add_run_day(database: Database, communities: int) -> dict[str, int]:
     """Every community assessed on every standard (community n misses n % 17 of them), one notice of the
-    day per overdue assignment of the items overdue by 1 and 4 working days, and every tenth of those
+    day per overdue assignment of the items overdue by 1 and 4 working days, and every seventh of those
     notices' assignments 签收."""
     statements = [
         (
             "INSERT INTO assessment (campaign_id, community_id, standard_id, day, value)"
-            f" SELECT :cid, 'b' || n, s.k, :day, CASE WHEN s.k <= n % 17 THEN 'unmet' ELSE 'met' END"
+            f" SELECT :cid, 'b' || n, t.k, :day, CASE WHEN t.k <= n % 17 THEN 'unmet' ELSE 'met' END"
             f" FROM {series(database.backend, communities)}"
-            f" CROSS JOIN (SELECT n AS k FROM {series(database.backend, STANDARDS)}) AS s"
+            f" CROSS JOIN (SELECT n AS k FROM {series(database.backend, STANDARDS)}) AS t"
         ),
         (
             "INSERT INTO notice (campaign_id, key, phase_id, day, item_id, assignee, assignment_id, stage,"
@@ -44,7 +44,7 @@ def add_run_day(database: Database, communities: int) -> dict[str, int]:
         (
             "INSERT INTO acknowledgement (campaign_id, assignment_id, recipient, at)"
             " SELECT campaign_id, id, 'someone@bench.example', CURRENT_TIMESTAMP FROM assignment"
-            " WHERE item_id IN ('bench.i00', 'bench.i02') AND completed_on IS NULL AND id % 10 = 0"
+            " WHERE item_id IN ('bench.i00', 'bench.i02') AND completed_on IS NULL AND id % 7 = 0"
         ),
     ]
     with get_engine(database.url).begin() as connection:
