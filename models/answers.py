@@ -6,15 +6,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
-from models import tables
 from models.plan import Plan
 from models.rules import labels_of
-from models.standing import Answer, Overdue
+from models.standing import Answer, AssignmentRow, Overdue
 
 
 def answers(
     plan: Plan,
-    rows: Iterable[tables.Assignment],
+    rows: Iterable[AssignmentRow],
     day: date,
     *,
     acknowledged: dict[int, int],

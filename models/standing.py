@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from models import tables
 from models.plan import Item, Plan
@@ -13,6 +13,25 @@ from models.rules import Mark, TargetResult, is_met, labels_of, latest_marks
 from models.wording import cn_date
 
 Mark3 = Literal["met", "unmet", "none"]
+
+
+class AssignmentRow(Protocol):
+    """The columns of an assignment the standing reads: an ORM row or a plain result row."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def assignee(self) -> str: ...
+    @property
+    def due(self) -> date: ...
+    @property
+    def assigned_on(self) -> date: ...
+    @property
+    def completed_on(self) -> date | None: ...
+
+
 TargetState = Literal["met", "missed", "open"]
 TARGET_LABELS: dict[TargetState, str] = {"met": "达成", "missed": "未达成", "open": "进行中"}
 
@@ -54,13 +73,17 @@ class Answer:
 
     @property
     def text(self) -> str:
-        """签收 2 人；办结申报待审核；申请延期至2022年2月11日待审核 — what the tables' column shows."""
-        parts = [f"已签收{self.acknowledged}人" if self.acknowledged > 1 else "已签收"] if self.acknowledged else []
-        if self.claim_since:
-            parts.append(f"{cn_date(self.claim_since)}申报办结，待审核")
-        if self.extension_to:
-            parts.append(f"申请延期至{cn_date(self.extension_to)}，待审核")
-        return "；".join(parts)
+        return answer_text(self.acknowledged, self.claim_since, self.extension_to)
+
+
+def answer_text(acknowledged: int, claim_since: date | None, extension_to: date | None) -> str:
+    """签收 2 人；办结申报待审核；申请延期至2022年2月11日待审核 — what the tables' column shows."""
+    parts = [f"已签收{acknowledged}人" if acknowledged > 1 else "已签收"] if acknowledged else []
+    if claim_since:
+        parts.append(f"{cn_date(claim_since)}申报办结，待审核")
+    if extension_to:
+        parts.append(f"申请延期至{cn_date(extension_to)}，待审核")
+    return "；".join(parts)
 
 
 @dataclass(frozen=True)
@@ -115,29 +138,45 @@ def jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def counts(rows: Iterable[tables.Assignment], day: date) -> Counts:
+def counts(rows: Iterable[AssignmentRow], day: date) -> Counts:
     rows = list(rows)
     done = sum(1 for a in rows if a.completed_on is not None and a.completed_on <= day)
     return Counts(len(rows), done, len(rows) - done)
 
 
-def overdue(plan: Plan, rows: Iterable[tables.Assignment], day: date) -> list[Overdue]:
+def overdue(plan: Plan, rows: Iterable[AssignmentRow], day: date) -> list[Overdue]:
     """Open assignments past due on `day` (optional items never are), most overdue first."""
-    calendar, labels = plan.calendar(), labels_of(plan)
-    items = {i.id: i for _, i in plan.items()}
+    lines = LateLines(plan, day)
     late = []
     for a in rows:
-        item = items.get(a.item_id)
         still_open = a.completed_on is None or a.completed_on > day
-        if not still_open or a.due >= day or a.assigned_on > day or (item is not None and item.optional):
-            continue
-        days = calendar.workdays_after(a.due, day)
+        days = lines.overdue_days(a.item_id, a.due) if still_open and a.assigned_on <= day else 0
         if days > 0:
-            office = labels.get(f"office:{responsible_office(plan, item, a.assignee)}", "")
-            title = item.label if item else a.item_id
-            name = labels.get(a.assignee, a.assignee)
-            late.append(Overdue(a.item_id, title, a.assignee, name, office, a.due, days, a.id or 0))
+            late.append(lines.line(a, days))
     return sorted(late, key=lambda x: (-x.overdue_days, x.item))
+
+
+class LateLines:
+    """Overdue lines of a plan on a day: its calendar, labels and items looked up once."""
+
+    def __init__(self, plan: Plan, day: date) -> None:
+        self.plan, self.day = plan, day
+        self.calendar, self.labels = plan.calendar(), labels_of(plan)
+        self.items = {i.id: i for _, i in plan.items()}
+
+    def overdue_days(self, item_id: str, due: date) -> int:
+        """Working days an open assignment due on `due` is overdue on the day; 0 if it is not (optional items)."""
+        item = self.items.get(item_id)
+        if due >= self.day or (item is not None and item.optional):
+            return 0
+        return self.calendar.workdays_after(due, self.day)
+
+    def line(self, a: AssignmentRow, days: int) -> Overdue:
+        item = self.items.get(a.item_id)
+        office = self.labels.get(f"office:{responsible_office(self.plan, item, a.assignee)}", "")
+        title = item.label if item else a.item_id
+        name = self.labels.get(a.assignee, a.assignee)
+        return Overdue(a.item_id, title, a.assignee, name, office, a.due, days, a.id or 0)
 
 
 def responsible_office(plan: Plan, item: Item | None, assignee: str) -> str:

@@ -1,4 +1,9 @@
-"""What a supervisor sees on a phase run: artifacts with stable keys (the Artifacts page shows the latest)."""
+"""What a supervisor sees on a phase run: artifacts with stable keys (the Artifacts page shows the latest).
+
+Bounded for a province-sized campaign (models.overview): each table lists at most TABLE_ROWS rows, those to
+act on first (most standards unmet, highest notice stages, longest overdue, oldest dead letters), and a last
+row saying how many more there are and where the full list is; the summary's counts are exact. A table that
+fits is shown whole, in its usual order."""
 
 from __future__ import annotations
 
@@ -7,13 +12,16 @@ from datetime import date
 from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
+from sqlmodel import Session, col
 
 from models import tables
+from models.overview import TABLE_ROWS, Overview, Shown, left_out_line, stage_rank, worst_first
 from models.plan import Plan
 from models.rules import labels_of
-from models.standing import DeadLetter, Standing
-from tasks.status import status
+from models.standing import DeadLetter, Overdue
+from tasks.status import answer_texts, overview
 
 MARK_TEXT = {"met": "✅ 达标", "unmet": "❌ 未达标", "none": "— 未评估"}
 
@@ -25,8 +33,8 @@ def artifact_key(*parts: str) -> str:
 
 def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dict[str, Any]) -> None:
     """The run's summary, targets, standards matrix, notices and overdue work as Prefect artifacts."""
-    data = status(session, plan, day)
-    notices = run_notices(session, plan, phase_id, day, {a.assignment: a.text for a in data.answers})
+    data = overview(session, plan, day)
+    notices = run_notices(session, plan, phase_id, day)
     key = artifact_key(plan.campaign.id, phase_id)
     create_markdown_artifact(
         summary_markdown(plan, phase_id, day, summary, data), key=f"{key}-summary", description="本次运行摘要"
@@ -37,7 +45,7 @@ def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dic
         notices or [{"说明": "本次运行没有新的通知"}], key=f"{key}-notices", description="本次运行的通知"
     )
     create_table_artifact(
-        overdue_by_office(data) or [{"说明": "没有逾期事项"}],
+        overdue_by_office(data.overdue) or [{"说明": "没有逾期事项"}],
         key=f"{key}-overdue",
         description="逾期事项（按责任单位）",
     )
@@ -47,57 +55,89 @@ def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dic
 DEAD = "无法投递的邮件（greencomm resend 重发）"
 
 
-def dead_letter_table(rows: list[DeadLetter]) -> list[dict[str, Any]]:
+def dead_letter_table(letters: list[DeadLetter] | Shown[DeadLetter]) -> list[dict[str, Any]]:
     """Dead letters as a table (the deliver task republishes it when a run gives an e-mail up)."""
-    return [
+    shown = letters if isinstance(letters, Shown) else Shown(letters[:TABLE_ROWS], len(letters))
+    rows = [
         {"日期": r.day.isoformat(), "阶段": r.phase, "收件人": r.to, "Message-ID": r.message_id, "原因": r.error}
-        for r in rows
-    ] or [{"说明": "没有无法投递的邮件"}]
+        for r in shown.rows
+    ]
+    return closed(rows, shown, "undeliverable") or [{"说明": "没有无法投递的邮件"}]
 
 
-def run_notices(
-    session: Session, plan: Plan, phase_id: str, day: date, answered: dict[int, str] | None = None
-) -> list[dict[str, Any]]:
-    """The run's notices; 办理情况 is what the desk holds for the assignment (签收, pending requests)."""
-    answered = answered or {}
+def closed(rows: list[dict[str, Any]], shown: Shown[Any], table: str) -> list[dict[str, Any]]:
+    """The rows, and when some are left out a last row saying so (in the first column, the others empty)."""
+    if not rows or not shown.left_out:
+        return rows
+    first, *others = rows[0]
+    return [*rows, {first: left_out_line(table, len(rows), shown.left_out)} | dict.fromkeys(others, "")]
+
+
+def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[dict[str, Any]]:
+    """The run's notices, the highest stages first when they are too many to list; 办理情况 is what the desk
+    holds for the assignment (签收, pending requests)."""
     labels = labels_of(plan)
-    rows = session.exec(
-        select(tables.Notice).where(
-            tables.Notice.campaign_id == plan.campaign.id,
-            tables.Notice.phase_id == phase_id,
-            tables.Notice.day == day,
-        )
-    )
-    return [
+    shown = the_run_notices(session, plan.campaign.id, phase_id, day)
+    texts = answer_texts(session, plan.campaign.id, [n.assignment_id for n in shown.rows if n.assignment_id], day)
+    rows = [
         {
             "收件人": ", ".join(n.recipients),
             "事项": n.item_id,
             "责任单位": labels.get(n.assignee or "", "全街道"),
             "阶段": n.stage,
             "轮次": n.cycle,
-            "办理情况": answered.get(n.assignment_id or 0, ""),
+            "办理情况": texts.get(n.assignment_id or 0, ""),
         }
-        for n in rows
+        for n in shown.rows
     ]
+    return closed(rows, shown, "notices")
 
 
-def target_rows(data: Standing) -> list[dict[str, Any]]:
+def the_run_notices(session: Session, campaign_id: str, phase_id: str, day: date) -> Shown[Any]:
+    """All of the run's notices in the order stored, or if more than TABLE_ROWS the highest stages first."""
+    notice = tables.Notice
+    of_run = (col(notice.campaign_id) == campaign_id, col(notice.phase_id) == phase_id, col(notice.day) == day)
+    columns = sql_select(
+        col(notice.item_id), col(notice.assignee), col(notice.assignment_id), col(notice.stage), col(notice.cycle)
+    )
+    columns = columns.add_columns(col(notice.recipients)).where(*of_run)
+    stages = list(
+        session.connection().execute(
+            sql_select(col(notice.stage), col(notice.cycle), func.count())
+            .where(*of_run)
+            .group_by(col(notice.stage), col(notice.cycle))
+        )
+    )
+    total = sum(count for _, _, count in stages)
+    if total <= TABLE_ROWS:
+        return Shown(list(session.connection().execute(columns.order_by(col(notice.id)))), total)
+    rows: list[Any] = []
+    for stage, cycle, _ in sorted(stages, key=lambda s: stage_rank(s[0], s[1]), reverse=True):
+        if len(rows) >= TABLE_ROWS:
+            break
+        query = columns.where(col(notice.stage) == stage, col(notice.cycle) == cycle).order_by(col(notice.id))
+        rows += session.connection().execute(query.limit(TABLE_ROWS - len(rows)))
+    return Shown(rows, total)
+
+
+def target_rows(data: Overview) -> list[dict[str, Any]]:
     return [
         {"目标": t.id, "截止": t.by.isoformat(), "要求社区数": t.required, "已达成": t.achieved, "结果": t.label}
         for t in data.targets
     ]
 
 
-def matrix_rows(plan: Plan, data: Standing) -> list[dict[str, Any]]:
+def matrix_rows(plan: Plan, data: Overview) -> list[dict[str, Any]]:
+    """Every community in plan order, or if more than TABLE_ROWS those with the most standards unmet."""
     names = {c.id: c.name for c in plan.communities}
-    return [
-        {"社区": names[c]} | {f"标准{s}": MARK_TEXT[mark] for s, mark in marks.items()}
-        for c, marks in data.standards.items()
-    ]
+    matrix = data.standards
+    order = list(matrix) if len(matrix) <= TABLE_ROWS else worst_first(matrix)[:TABLE_ROWS]
+    rows = [{"社区": names[c]} | {f"标准{s}": MARK_TEXT[mark] for s, mark in matrix[c].items()} for c in order]
+    return closed(rows, Shown(order, len(matrix)), "standards")
 
 
-def overdue_by_office(data: Standing) -> list[dict[str, Any]]:
-    """Overdue items under the office that owns or supervises them."""
+def overdue_by_office(overdue: Shown[Overdue]) -> list[dict[str, Any]]:
+    """Overdue items under the office that owns or supervises them (of the longest overdue, if not all)."""
     rows = [
         {
             "督导/责任科室": late.office,
@@ -107,12 +147,12 @@ def overdue_by_office(data: Standing) -> list[dict[str, Any]]:
             "逾期工作日": late.overdue_days,
             "办理情况": late.answer,
         }
-        for late in data.overdue
+        for late in overdue.rows
     ]
-    return sorted(rows, key=lambda r: (r["督导/责任科室"], -r["逾期工作日"]))
+    return closed(sorted(rows, key=lambda r: (r["督导/责任科室"], -r["逾期工作日"])), overdue, "overdue")
 
 
-def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, Any], data: Standing) -> str:
+def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, Any], data: Overview) -> str:
     phase = plan.phase(phase_id)
     counts = data.assignments
     lines = [
@@ -120,9 +160,9 @@ def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, An
         "",
         f"- 本次新分派任务 **{summary['assigned']}** 项，新完成 **{summary['completed']}** 项",
         f"- 本次新通知 **{summary['notices']}** 条，生成邮件 **{summary['emails']}** 封",
-        f"- 全部任务 {counts.total} 项：已完成 {counts.completed}，未完成 {counts.open}，逾期 {len(data.overdue)}",
-        f"- 无法投递的邮件 **{len(data.undeliverable)}** 封"
-        + ("（见“无法投递的邮件”表）" if data.undeliverable else ""),
+        f"- 全部任务 {counts.total} 项：已完成 {counts.completed}，未完成 {counts.open}，逾期 {data.overdue.total}",
+        f"- 无法投递的邮件 **{data.undeliverable.total}** 封"
+        + ("（见“无法投递的邮件”表）" if data.undeliverable.total else ""),
         "",
         "| 目标 | 截止 | 要求 | 达成 | 结果 |",
         "| --- | --- | --- | --- | --- |",
