@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import email.policy
-import functools
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, parseaddr, quote
+from email.utils import format_datetime, parseaddr
 
 import jinja2
 
 from models.circular import rate_text
+from models.mime import Rendered, address, as_message, encoded_text, one_line
 from models.plan import Plan
 from models.rules import Level
 from models.wording import cn_date, percent, sender
@@ -36,9 +32,6 @@ TEMPLATES = jinja2.Environment(
 
 
 TEMPLATES.filters |= {"cn_date": cn_date, "percent": percent, "rate": rate_text}
-
-UTF8 = email.policy.default.clone(utf8=True)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -115,30 +108,20 @@ def message_id(key: str, domain: str) -> str:
     return f"<{digest}@{host}>"
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A digest as it is sent: its header lines (encoded already) and its two alternatives."""
-
-    headers: tuple[tuple[str, str], ...]
-    text: str
-    html: str
-    boundary: str
-
-
 def rendered_digest(digest: Digest, *, mail_from: str) -> Rendered:
     """The digest's headers and texts; the same digest always renders to the same bytes."""
     sender_name, sender_address = parseaddr(mail_from)
     context = _context(digest)
     headers = [
-        _address("From", digest.sender or sender_name or digest.campaign_name, sender_address or mail_from),
-        _address("To", digest.recipient.name, digest.recipient.email),
+        address("From", digest.sender or sender_name or digest.campaign_name, sender_address or mail_from),
+        address("To", digest.recipient.name, digest.recipient.email),
     ]
     if digest.reply_to:
-        headers.append(_address("Reply-To", digest.sender, digest.reply_to))
+        headers.append(address("Reply-To", digest.sender, digest.reply_to))
     # A random MIME boundary would make every rendering differ; derive it from the key instead.
     boundary = "=_greencomm_" + hashlib.sha256(digest.key.encode("utf-8")).hexdigest()[:32]
     headers += [
-        ("Subject", _encoded_text("Subject", subject(digest))),
+        ("Subject", encoded_text("Subject", subject(digest))),
         ("Date", format_datetime(datetime.combine(digest.day, SEND_TIME, CHINA_TZ))),
         ("Message-ID", message_id(digest.key, sender_address.rpartition("@")[2])),
         ("Auto-Submitted", "auto-generated"),
@@ -153,56 +136,6 @@ def rendered_digest(digest: Digest, *, mail_from: str) -> Rendered:
 def render_digest(digest: Digest, *, mail_from: str) -> EmailMessage:
     """The digest as a multipart/alternative e-mail, to read or to send."""
     return as_message(rendered_digest(digest, mail_from=mail_from))
-
-
-def as_message(rendered: Rendered) -> EmailMessage:
-    message = EmailMessage()
-    for name, value in rendered.headers:
-        message.set_raw(name, value)
-    message.set_payload([_utf8_part(rendered.text, "plain"), _utf8_part(rendered.html, "html")])
-    return message
-
-
-def _utf8_part(text: str, subtype: str) -> EmailMessage:
-    """One alternative, as set_content/add_alternative would write it (same bytes)."""
-    part = EmailMessage()
-    for name, value in _part_headers(subtype):
-        part.set_raw(name, value)
-    part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
-    return part
-
-
-def _part_headers(subtype: str) -> list[tuple[str, str]]:
-    headers = [("Content-Type", f'text/{subtype}; charset="utf-8"'), ("Content-Transfer-Encoding", "base64")]
-    if subtype == "html":  # add_alternative marks the part it adds, not the one it moves
-        headers.append(("MIME-Version", "1.0"))
-    return headers
-
-
-def digest_bytes(rendered: Rendered) -> bytes:
-    """The bytes message_bytes(as_message(rendered)) gives (tested), written directly: the email package's
-    generator reads every header back and writes the bodies line by line, most of a digest's cost."""
-    if not all(value.isascii() for _, value in rendered.headers):
-        return message_bytes(as_message(rendered))  # a mailbox such as 王五@…: UTF-8 headers
-    out = [_head(rendered.headers), "\n"]
-    for subtype, text in (("plain", rendered.text), ("html", rendered.html)):
-        body = base64.encodebytes(text.encode("utf-8")).decode("ascii")
-        out += [f"--{rendered.boundary}\n", _head(_part_headers(subtype)), "\n", body, "\n"]
-    out.append(f"--{rendered.boundary}--\n")
-    return "".join(out).encode("ascii")
-
-
-def _head(headers: Iterable[tuple[str, str]]) -> str:
-    return "".join(f"{name}: {value}\n" for name, value in headers)
-
-
-def message_bytes(message: EmailMessage) -> bytes:
-    """The e-mail as stored and sent; raw UTF-8 headers only when a mailbox is not ASCII (sent with SMTPUTF8;
-    a server without it dead-letters that one e-mail)."""
-    try:
-        return message.as_bytes()
-    except UnicodeEncodeError:
-        return message.as_bytes(policy=UTF8)
 
 
 def subject(digest: Digest) -> str:
@@ -243,34 +176,6 @@ def highest_level(notices: tuple[NoticeLine, ...]) -> Level:
     return next((level for level in LEVEL_ORDER if level in present), "remind")
 
 
-def one_line(text: str) -> str:
-    """Text safe for a header: control characters (CR, LF, …) become single spaces."""
-    return _CONTROL.sub(" ", text).strip()
-
-
-# The standard library's header folding re-encodes Chinese text character by character (about 10 ms an
-# e-mail); these headers are encoded once here (RFC 2047, lines within 78) and stored as they are.
-@functools.lru_cache(maxsize=1 << 14)  # a day's digests share a few subjects
-def _encoded_text(name: str, text: str) -> str:
-    return Header(one_line(text), "utf-8", header_name=name).encode()
-
-
-def _address(name: str, display: str, address: str) -> tuple[str, str]:
-    return name, _mailbox_header(name, one_line(display), one_line(address))
-
-
-@functools.lru_cache(maxsize=1 << 16)  # the sender's and every reader's, the same each run
-def _mailbox_header(name: str, display: str, mailbox: str) -> str:
-    """A mailbox header's text; a non-ASCII mailbox (王五@…) is written as UTF-8, to be sent with SMTPUTF8."""
-    if not mailbox.isascii():
-        return f'"{quote(display)}" <{mailbox}>' if display else mailbox
-    if display.isascii():
-        return formataddr((display, mailbox))
-    header = Header(display, "utf-8", header_name=name)
-    header.append(f"<{mailbox}>", "us-ascii")
-    return header.encode()
-
-
 def _context(digest: Digest) -> dict[str, object]:
     groups = [
         (LEVELS[level], [n for n in digest.notices if n.level == level])
@@ -291,15 +196,15 @@ def _context(digest: Digest) -> dict[str, object]:
 def letter(plan: Plan, *, subject: str, to: tuple[str, str], at: datetime, key: str, mail_from: str) -> EmailMessage:
     """The head of a letter in the campaign's name (report, circular, receipt): from the sender organ, to one
     (address, name), dated `at`, with a Message-ID stable for `key`."""
-    address = parseaddr(mail_from)[1] or mail_from
+    mailbox = parseaddr(mail_from)[1] or mail_from
     message = EmailMessage()
     for name, value in (
-        _address("From", sender(plan), address),
-        _address("To", to[1], to[0]),
-        ("Subject", _encoded_text("Subject", subject)),
+        address("From", sender(plan), mailbox),
+        address("To", to[1], to[0]),
+        ("Subject", encoded_text("Subject", subject)),
     ):
         message.set_raw(name, value)
     message["Date"] = format_datetime(at)
-    message["Message-ID"] = message_id(key, address.rpartition("@")[2])
+    message["Message-ID"] = message_id(key, mailbox.rpartition("@")[2])
     message["Auto-Submitted"] = "auto-generated"
     return message

@@ -11,7 +11,8 @@ from email.message import EmailMessage
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from models.mail import letter, one_line
+from models.mail import letter
+from models.mime import one_line
 from models.plan import Plan
 from models.wording import cn_date, salutation, sender
 

@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from models import tables
 from models.digest import NoticeFacts, NoticeView, StoredNotice, digests_of
-from models.mail import Digest, digest_bytes, message_bytes, rendered_digest, subject
+from models.mail import Digest, rendered_digest, subject
+from models.mime import digest_bytes, message_bytes
 from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
 from models.targets import target_result, target_shortfall

@@ -367,7 +367,8 @@ async def test_sink_writes_received_mail_as_eml_files(tmp_path: Path) -> None:
 def test_a_letter_to_a_non_ascii_mailbox_is_stored_with_utf8_headers() -> None:
     """The weekly report, circular and receipts share `letter`: an office director at 王五@… still gets them."""
     from deployments.plan_file import load_plan
-    from models.mail import letter, message_bytes
+    from models.mail import letter
+    from models.mime import message_bytes
     from tasks.outbox import parse_stored
     from tests.conftest import SMALL_PLAN
 
@@ -383,7 +384,8 @@ def test_a_letter_to_a_non_ascii_mailbox_is_stored_with_utf8_headers() -> None:
 @pytest.mark.parametrize("count", [1, 3, 60])
 def test_a_digest_serialises_as_the_standard_library_would(count: int) -> None:
     """digest_bytes writes the e-mail itself: its bytes must be the standard library's rendering."""
-    from models.mail import digest_bytes, message_bytes, rendered_digest
+    from models.mail import rendered_digest
+    from models.mime import digest_bytes, message_bytes
 
     with_reply = digest(*[line("overdue") for _ in range(count)])
     odd = Person("王五", "王五@qy.example")
