@@ -8,14 +8,14 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, case, func, literal, or_, update
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from models import tables
 from models.membership import Members, members_on
 from models.plan import Item, Plan
 from models.rules import Mark, latest_marks, list_closure, share_reached_on, standards_completed_on
-
-CHUNK = 5_000  # ids per IN (…): far below either database's parameter limit
+from tasks.db import in_chunks
 
 
 def check_completion(session: Session, plan: Plan, phase_id: str, day: date) -> int:
@@ -140,19 +140,18 @@ def assessment_marks(
     session: Session, campaign_id: str, communities: Iterable[str] | None = None
 ) -> dict[str, list[tuple[int, Mark]]]:
     """community → [(standard, mark)], every assessment recorded (of these communities, if given)."""
-    marks: dict[str, list[tuple[int, Mark]]] = defaultdict(list)
-    query = select(tables.Assessment).where(tables.Assessment.campaign_id == campaign_id)
+    s = tables.Assessment
+    query = sql_select(col(s.community_id), col(s.standard_id), col(s.day), col(s.id), col(s.value))
+    query = query.where(col(s.campaign_id) == campaign_id)
     if communities is None:
         batches = [query]
     else:
-        wanted = sorted(communities)
-        batches = [
-            query.where(col(tables.Assessment.community_id).in_(wanted[start : start + CHUNK]))
-            for start in range(0, len(wanted), CHUNK)
-        ]
+        batches = [query.where(col(s.community_id).in_(chunk)) for chunk in in_chunks(communities)]
+    session.flush()  # assessments recorded earlier in this session count (as session.exec would see them)
+    marks: dict[str, list[tuple[int, Mark]]] = defaultdict(list)
     for batch in batches:
-        for row in session.exec(batch):
-            marks[row.community_id].append((row.standard_id, Mark(row.day, row.id or 0, row.value)))
+        for community, standard_id, day, seq, value in session.connection().execute(batch):
+            marks[community].append((standard_id, Mark(day, seq or 0, value)))
     return marks
 
 

@@ -14,7 +14,7 @@ from models.mail import Digest
 from models.plan import Plan
 from tasks import work
 from tasks.delivery import Delivery, claim, send_claimed, settle
-from tasks.escalate import escalate
+from tasks.escalate import escalate, store_due_notices
 from tasks.outbox import compose, notice_facts
 from tasks.smtp import SmtpConfig
 
@@ -31,7 +31,7 @@ class Step:
 DAY_STEPS = (
     Step("assign", "assigned", lambda s, plan, phase, day, _: work.assign(s, plan, phase, day)),
     Step("check-completion", "completed", lambda s, plan, phase, day, _: work.check_completion(s, plan, phase, day)),
-    Step("escalate", "notices", lambda s, plan, phase, day, _: len(escalate(s, plan, phase, day, dry_run=False))),
+    Step("escalate", "notices", lambda s, plan, phase, day, _: store_due_notices(s, plan, phase, day)),
     Step(
         "compose-digests",
         "emails",

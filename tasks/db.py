@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +19,15 @@ from sqlmodel import Session, create_engine
 import migrations
 
 MIGRATIONS = Path(str(files(migrations)))  # the installed package, wherever it lives
+IN_LIST = 10_000  # values per IN (…): far below SQLite's 32,766 and PostgreSQL's 65,535 parameters
+T = TypeVar("T", int, str)
+
+
+def in_chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """The distinct values, sorted, in slices that fit one IN (…) on either database."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), IN_LIST):
+        yield ordered[start : start + IN_LIST]
 
 
 @cache

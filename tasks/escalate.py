@@ -24,11 +24,11 @@ from models.rules import (
 )
 from models.stages import effective_due
 from models.targets import TargetInputs, target_result
+from tasks.completion import assessment_marks
 from tasks.escalate_rows import (
     OpenWork,
     WorkRow,
     approved_moves,
-    community_marks,
     due_groups,
     held_by_claims,
     lacking_handover,
@@ -48,6 +48,13 @@ def due_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[
     if day > plan.campaign.end or not plan.calendar().is_workday(day):
         return []
     return _Today(session, plan, phase_id, day).notices() + _target_notices(session, plan, phase_id, day)
+
+
+def store_due_notices(session: Session, plan: Plan, phase_id: str, day: date) -> int:
+    """The run's escalate step: store today's new notices and say how many (no notice objects built)."""
+    new = due_notices(session, plan, phase_id, day)
+    store_notices(session, new)
+    return len(new)
 
 
 def escalate(session: Session, plan: Plan, phase_id: str, day: date, *, dry_run: bool) -> list[tables.Notice]:
@@ -130,7 +137,7 @@ class _Today:
         """In (occurrence, id) order, each assignment's 交办, 延期, then its reminder or overdue stage."""
         standards = {r.assignee for r in self.rows.values() if _kind(self.items, r.item_id) == "standards"}
         communities = {assignee.partition(":")[2] for assignee in standards}
-        marks = community_marks(self.session, self.plan.campaign.id, communities) if communities else {}
+        marks = assessment_marks(self.session, self.plan.campaign.id, communities) if communities else {}
         people_of = _People(self.plan, self.day, marks)
         notices = []
         for assignment_id in sorted(self.hits, key=lambda i: (self.rows[i].occurrence, i)):
@@ -230,10 +237,10 @@ def _target_notices(session: Session, plan: Plan, phase_id: str, day: date) -> l
         for t in plan.targets
         if phase.start <= t.by <= phase.end and calendar.next_workday_after(t.by) <= day and t.id not in sent
     ]
+    inputs = target_inputs(session, plan) if due else None  # read once for every target due today
     notices = []
     for target in due:
-        result = evaluate_target(session, plan, target)
-        if result.met:
+        if inputs is None or target_result(plan, target, inputs, target.by).met:
             continue
         people = recipients(plan, ["leading_group_office", "leader"], None, [])
         notices.append(

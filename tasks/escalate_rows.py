@@ -5,21 +5,19 @@ index), and no statement carries more parameters than the databases allow (SQLit
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Executable, String, case, cast, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from models import tables
-from models.rules import Mark
 from models.stages import Moved
+from tasks.db import in_chunks
 
-CHUNK = 10_000  # values per IN-list, far below either database's parameter limit
 GROUPS_PER_STATEMENT = 2_000  # (item, due day) cases per statement: three parameters each
-T = TypeVar("T")
 
 
 class WorkRow(NamedTuple):
@@ -99,7 +97,7 @@ def rows_by_id(session: Session, work: OpenWork, ids: Iterable[int]) -> list[Wor
     """These assignments, if open."""
     a = tables.Assignment
     found = []
-    for chunk in _chunks(sorted(ids)):
+    for chunk in in_chunks(ids):
         statement = select(*_COLUMNS).where(*work.where(), col(a.id).in_(chunk))
         found += [WorkRow._make(row) for row in _rows(session, statement)]
     return found
@@ -109,7 +107,7 @@ def stored_keys(session: Session, campaign_id: str, keys: Iterable[str]) -> set[
     """Which of these notice keys are stored."""
     n = tables.Notice
     stored: set[str] = set()
-    for chunk in _chunks(sorted(set(keys))):
+    for chunk in in_chunks(keys):
         stored |= {
             key
             for (key,) in _rows(
@@ -161,30 +159,7 @@ def approved_moves(session: Session, campaign_id: str) -> dict[int, list[Moved]]
     return moves
 
 
-def community_marks(
-    session: Session, campaign_id: str, communities: Iterable[str]
-) -> dict[str, list[tuple[int, Mark]]]:
-    """community → [(standard, mark)], every assessment recorded for these communities."""
-    s = tables.Assessment
-    marks: dict[str, list[tuple[int, Mark]]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(communities))):
-        rows = _rows(
-            session,
-            select(col(s.community_id), col(s.standard_id), col(s.day), col(s.id), col(s.value)).where(
-                col(s.campaign_id) == campaign_id, col(s.community_id).in_(chunk)
-            ),
-        )
-        for community, standard_id, day, seq, value in rows:
-            marks[community].append((standard_id, Mark(day, seq or 0, value)))
-    return marks
-
-
 def _rows(session: Session, statement: Executable) -> Iterator[tuple[Any, ...]]:
     """Plain column rows, after the session's pending changes are flushed (as session.exec would)."""
     session.flush()
     yield from (tuple(row) for row in session.connection().execute(statement))
-
-
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]

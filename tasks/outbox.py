@@ -23,6 +23,7 @@ from models.plan import Plan
 from models.rules import Mark, latest_marks, unmet_standards
 from models.targets import target_result, target_shortfall
 from models.wording import Gap
+from tasks.db import in_chunks
 from tasks.desk_links import linked
 from tasks.escalate import target_inputs
 from tasks.work import assessment_marks, insert_ignoring_duplicates
@@ -97,7 +98,7 @@ def notice_facts(session: Session, plan: Plan, notices: Sequence[NoticeView], da
     short = {t.id: target_shortfall(plan, t, inputs, t.by) for t in plan.targets if inputs and t.id in missed}
     # gaps only for the communities the lines name: the notices' own and those a missed target lists
     named = {n.assignee.partition(":")[2] for n in notices if n.assignee} | {c for s in short.values() for c in s}
-    marks = assessment_marks(session, plan.campaign.id)
+    marks = assessment_marks(session, plan.campaign.id, named)
     unmet = {c.id: community_gaps(plan, marks.get(c.id, []), day) for c in plan.communities if c.id in named}
     return NoticeFacts(
         due_days(session, undated),
@@ -110,9 +111,8 @@ def notice_facts(session: Session, plan: Plan, notices: Sequence[NoticeView], da
 
 def due_days(session: Session, assignment_ids: Iterable[int]) -> dict[int, date]:
     """assignment → its due day, asked in chunks that stay within every driver's parameter limit."""
-    ids, dues = list(assignment_ids), dict[int, date]()
-    for start in range(0, len(ids), 10_000):
-        chunk = ids[start : start + 10_000]
+    dues: dict[int, date] = {}
+    for chunk in in_chunks(assignment_ids):
         query = select(col(tables.Assignment.id), col(tables.Assignment.due)).where(
             col(tables.Assignment.id).in_(chunk)
         )

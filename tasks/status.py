@@ -19,12 +19,12 @@ from models.overview import TABLE_ROWS, Overview, Shown
 from models.plan import Plan
 from models.rules import Mark
 from models.standing import LateLines, Overdue, Standing, answer_text, dead_letter
+from tasks.db import in_chunks
 from tasks.delivery import UNDELIVERABLE, dead_letters
 from tasks.desk_actions import campaign_answers
 from tasks.report import target_lines
 
 A = tables.Assignment
-CHUNK = 500  # ids per IN list
 
 
 def status(session: Session, plan: Plan, day: date) -> Standing:
@@ -109,10 +109,8 @@ def answer_texts(session: Session, campaign_id: str, ids: Iterable[int], day: da
     acknowledged: dict[int, int] = defaultdict(int)
     claims: dict[int, date] = {}
     extensions: dict[int, date] = {}
-    wanted = sorted(set(ids))
     opened: set[int] = set()
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         connection = session.connection()
         opened.update(
             i

@@ -73,7 +73,7 @@ def make_workbook(session: Session, plan: Plan, assignee: str, day: date, path: 
     sheets: dict[str, list[list[Any]]] = {ITEMS_SHEET: items}
     kind, _, ref = assignee.partition(":")
     if kind == "community":
-        latest = latest_marks(assessment_marks(session, plan.campaign.id).get(ref, []), day)
+        latest = latest_marks(assessment_marks(session, plan.campaign.id, [ref]).get(ref, []), day)
         sheets[STANDARDS_SHEET] = [
             [s.id, s.text, _current(latest[s.id].value) if s.id in latest else "未评估"] for s in plan.standards
         ]
