@@ -20,7 +20,9 @@ from models import tables
 from models.overview import TABLE_ROWS, Overview, Shown, left_out_line, stage_rank, worst_first
 from models.plan import Plan
 from models.rules import labels_of
+from models.stages import stage_label
 from models.standing import DeadLetter, Overdue
+from models.wording import cn_date, target_title
 from tasks.status import answer_texts, overview
 
 MARK_TEXT = {"met": "✅ 达标", "unmet": "❌ 未达标", "none": "— 未评估"}
@@ -39,7 +41,7 @@ def publish(session: Session, plan: Plan, phase_id: str, day: date, summary: dic
     create_markdown_artifact(
         summary_markdown(plan, phase_id, day, summary, data), key=f"{key}-summary", description="本次运行摘要"
     )
-    create_table_artifact(target_rows(data), key=f"{key}-targets", description="创建目标进度")
+    create_table_artifact(target_rows(plan, data), key=f"{key}-targets", description="创建目标进度")
     create_table_artifact(matrix_rows(plan, data), key=f"{key}-standards", description="社区 × 16 项创建标准")
     create_table_artifact(
         notices or [{"说明": "本次运行没有新的通知"}], key=f"{key}-notices", description="本次运行的通知"
@@ -59,7 +61,7 @@ def dead_letter_table(letters: list[DeadLetter] | Shown[DeadLetter]) -> list[dic
     """Dead letters as a table (the deliver task republishes it when a run gives an e-mail up)."""
     shown = letters if isinstance(letters, Shown) else Shown(letters[:TABLE_ROWS], len(letters))
     rows = [
-        {"日期": r.day.isoformat(), "阶段": r.phase, "收件人": r.to, "Message-ID": r.message_id, "原因": r.error}
+        {"日期": cn_date(r.day), "阶段": r.phase, "收件人": r.to, "Message-ID": r.message_id, "原因": r.error}
         for r in shown.rows
     ]
     return closed(rows, shown, "undeliverable") or [{"说明": "没有无法投递的邮件"}]
@@ -76,15 +78,15 @@ def closed(rows: list[dict[str, Any]], shown: Shown[Any], table: str) -> list[di
 def run_notices(session: Session, plan: Plan, phase_id: str, day: date) -> list[dict[str, Any]]:
     """The run's notices, the highest stages first when they are too many to list; 办理情况 is what the desk
     holds for the assignment (签收, pending requests)."""
-    labels = labels_of(plan)
+    labels, titles = labels_of(plan), {item.id: item.label for _, item in plan.items()}
     shown = the_run_notices(session, plan.campaign.id, phase_id, day)
     texts = answer_texts(session, plan.campaign.id, [n.assignment_id for n in shown.rows if n.assignment_id], day)
     rows = [
         {
             "收件人": ", ".join(n.recipients),
-            "事项": n.item_id,
+            "事项": titles.get(n.item_id) or target_names(plan).get(n.item_id, n.item_id),
             "责任单位": labels.get(n.assignee or "", "全街道"),
-            "阶段": n.stage,
+            "阶段": stage_label(plan.escalation, n.stage),
             "轮次": n.cycle,
             "办理情况": texts.get(n.assignment_id or 0, ""),
         }
@@ -120,11 +122,17 @@ def the_run_notices(session: Session, campaign_id: str, phase_id: str, day: date
     return Shown(rows, total)
 
 
-def target_rows(data: Overview) -> list[dict[str, Any]]:
+def target_rows(plan: Plan, data: Overview) -> list[dict[str, Any]]:
+    names = target_names(plan)
     return [
-        {"目标": t.id, "截止": t.by.isoformat(), "要求社区数": t.required, "已达成": t.achieved, "结果": t.label}
+        {"目标": names[t.id], "截止": cn_date(t.by), "要求社区数": t.required, "已达成": t.achieved, "结果": t.label}
         for t in data.targets
     ]
+
+
+def target_names(plan: Plan) -> dict[str, str]:
+    """target id → how officials name it (the tables show names and Chinese dates, never ids)."""
+    return {target.id: target_title(target) for target in plan.targets}
 
 
 def matrix_rows(plan: Plan, data: Overview) -> list[dict[str, Any]]:
@@ -143,7 +151,7 @@ def overdue_by_office(overdue: Shown[Overdue]) -> list[dict[str, Any]]:
             "督导/责任科室": late.office,
             "事项": late.title,
             "责任单位": late.name,
-            "截止": late.due.isoformat(),
+            "截止": cn_date(late.due),
             "逾期工作日": late.overdue_days,
             "办理情况": late.answer,
         }
@@ -156,7 +164,7 @@ def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, An
     phase = plan.phase(phase_id)
     counts = data.assignments
     lines = [
-        f"# {plan.campaign.name} · {phase.name}（{phase_id}）· {day}",
+        f"# {plan.campaign.name} · {phase.name} · {cn_date(day)}",
         "",
         f"- 本次新分派任务 **{summary['assigned']}** 项，新完成 **{summary['completed']}** 项",
         f"- 本次新通知 **{summary['notices']}** 条，生成邮件 **{summary['emails']}** 封",
@@ -167,5 +175,6 @@ def summary_markdown(plan: Plan, phase_id: str, day: date, summary: dict[str, An
         "| 目标 | 截止 | 要求 | 达成 | 结果 |",
         "| --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| {t.id} | {t.by} | {t.required} | {t.achieved} | {t.label} |" for t in data.targets]
+    names = target_names(plan)
+    lines += [f"| {names[t.id]} | {cn_date(t.by)} | {t.required} | {t.achieved} | {t.label} |" for t in data.targets]
     return "\n".join(lines) + "\n"

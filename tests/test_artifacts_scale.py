@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from models.overview import TABLE_ROWS
+from models.stages import stage_label
 from tasks import artifacts
 from tasks.db import get_engine, upgrade
 from tasks.status import status
@@ -20,6 +21,7 @@ from tests.bench.publish import add_run_day
 
 COMMUNITIES, ITEMS = 1_000, 4  # 4,000 assignments, 1,200 overdue, 600 notices on DAY, 1,000 matrix rows
 LATIN_OR_ISO_DATE = re.compile(r"[A-Za-z]|\d{4}-\d{1,2}-\d{1,2}")
+ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 
 @pytest.fixture
@@ -41,6 +43,7 @@ def published(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, A
         artifacts.publish(session, plan, PHASE, DAY, {"assigned": 0, "completed": 0, "notices": 600, "emails": 0})
         print(f"publish at {COMMUNITIES} communities: {time.perf_counter() - start:.2f} s")
         captured["status"] = status(session, plan, DAY)
+        captured["plan"] = plan
     return captured
 
 
@@ -68,7 +71,8 @@ def test_each_table_lists_the_rows_to_act_on_first_and_says_how_many_more(publis
         f"以上为督办级别最高的{TABLE_ROWS}条通知；另有100条未列出，全部通知见导出工作簿“已发通知”表。"
     )
     stages = [row["阶段"] for row in published["notices"][:-1]]
-    assert stages == ["overdue-2"] * 300 + ["overdue-1"] * 200
+    word = {stage: stage_label(published["plan"].escalation, stage) for stage in ("overdue-1", "overdue-2")}
+    assert stages == [word["overdue-2"]] * 300 + [word["overdue-1"]] * 200
 
     assert closing(published["overdue"]) == (
         f"以上为逾期时间最长的{TABLE_ROWS}项；另有{len(full.overdue) - TABLE_ROWS}项逾期事项未列出，"
@@ -79,6 +83,15 @@ def test_each_table_lists_the_rows_to_act_on_first_and_says_how_many_more(publis
     answers = {(late.title, late.name): late.answer for late in full.overdue}
     assert all(row["办理情况"] == answers[row["事项"], row["责任单位"]] for row in published["overdue"][:-1])
     assert any(row["办理情况"] == "已签收" for row in published["overdue"][:-1])
+
+
+def test_the_tables_show_names_words_and_chinese_dates(published: dict[str, Any]) -> None:
+    """A supervisor reads titles, stage words and 2024年6月3日, not item ids, stage codes or ISO dates."""
+    for table in ("notices", "overdue", "targets"):
+        for row in published[table]:
+            for column in ("事项", "阶段", "截止", "目标"):
+                assert ISO_DATE.search(str(row.get(column, ""))) is None, (table, row)
+    assert all(not re.search(r"[a-z]+-\d|^[a-z.]+$", row["阶段"] + row["事项"]) for row in published["notices"][:-1])
 
 
 def test_the_summary_counts_stay_exact(published: dict[str, Any]) -> None:
