@@ -10,16 +10,17 @@ from typing import Annotated, Any
 import typer
 
 from deployments.cli_common import cli_actor, live_plan, parse_day
-from deployments.cli_sheets import export, workbook
 from deployments.console import RUN_FAILED, CommandGroup, checked_plan, fail, fail_file, progress
-from deployments.desk_cli import desk
+from deployments.desk import desk
+from deployments.intake import intake
+from deployments.ops import backup, restore_command
 from deployments.plan_file import plan_path
-from models.progress import HEADER, ProgressError, parse_rows
+from deployments.reports import export, workbook
+from models.records import HEADER, ProgressError, parse_rows
 from models.settings import Settings
 from tasks.db import session_scope, upgrade
-from tasks.progress import CHUNK, apply_rows
-from tasks.sheets import read_table
-from tasks.status import status as status_data
+from tasks.records import CHUNK, apply_rows, read_table
+from tasks.reports import status as status_data
 from tasks.store import sync_plan, today_in
 
 app = typer.Typer(cls=CommandGroup, no_args_is_help=True, add_completion=False, help="greencomm: 绿色社区创建行动督办")
@@ -29,6 +30,7 @@ communities_app = typer.Typer(no_args_is_help=True, help="the community roster")
 app.add_typer(communities_app, name="communities")
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
+app.add_typer(intake, name="intake")
 
 
 def print_json(data: Any) -> None:
@@ -75,7 +77,7 @@ def db_upgrade() -> None:
 def record(file: Annotated[Path, typer.Argument(help="progress rows (.csv, .xlsx) or a greencomm workbook")]) -> None:
     """Apply progress rows (complete / select / assess / claim / confirm / reject / extend), all or nothing; also an
     assignee's workbook (`greencomm workbook`)."""
-    from tasks.workbook import is_assignee_workbook, read_workbook
+    from tasks.records import is_assignee_workbook, read_workbook
 
     settings = Settings()
     plan = live_plan(settings)
@@ -101,8 +103,8 @@ def record(file: Annotated[Path, typer.Argument(help="progress rows (.csv, .xlsx
 @communities_app.command("import")
 def communities_import(file: Annotated[Path, typer.Argument(help="roster .csv or .xlsx")]) -> None:
     """Replace the campaign's communities with a roster (id,name,contact_name,contact_email,head_name,head_email)."""
-    from models.plan_rules import cross_check
-    from models.roster import ROSTER_HEADER, parse_roster, with_roster
+    from models.plan import cross_check
+    from models.records import ROSTER_HEADER, parse_roster, with_roster
 
     settings = Settings()
     plan = live_plan(settings)
@@ -127,16 +129,19 @@ def status(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
 ) -> None:
     """Assignments, overdue items, targets and the standards matrix."""
-    from deployments.status_view import show_status
+    from deployments.reports import show_status
+    from tasks.ops import rest_day_of
 
     settings = Settings()
     plan = live_plan(settings)
+    day = parse_day(as_of, plan, "--as-of")
     with session_scope(settings.database_url) as session:
-        data = status_data(session, plan, parse_day(as_of, plan, "--as-of"))
+        data = status_data(session, plan, day)
+        resting = rest_day_of(session, plan, day)
     if as_json:
-        print_json(data.to_json())
+        print_json(data.to_json() | {"rest_day": resting.to_json() if resting else None})
     else:
-        show_status(plan, data)
+        show_status(plan, data, resting.text if resting else None)
 
 
 @app.command()
@@ -161,8 +166,8 @@ def resend(
     every: Annotated[bool, typer.Option("--all", help="every dead letter of the campaign")] = False,
 ) -> None:
     """Put dead letters back in the outbox, same Message-ID; the next run of their phase sends them."""
-    from tasks.delivery import dead_letters
-    from tasks.delivery import resend as resend_rows
+    from tasks.mail import dead_letters
+    from tasks.mail import resend as resend_rows
 
     if bool(message_ids) == every:
         fail(["resend: give MESSAGE-ID… or --all (one of them)"])
@@ -188,8 +193,8 @@ def up(
     ] = False,
 ) -> None:
     """The main job: database, local Prefect server and UI, SMTP sink, served deployments."""
+    from deployments.ops import port_problems, run_up
     from deployments.prefect_env import exposure_problem, use_prefect_environment
-    from deployments.up import run_up
 
     settings = Settings()
     plan = checked_plan(plan_path(settings, file))
@@ -197,10 +202,12 @@ def up(
         parse_day(rebase, plan, "--rebase")
     if problem := exposure_problem(settings):
         fail([problem])
+    if problems := port_problems(settings, external_server):
+        fail(problems)
     use_prefect_environment(settings)
     try:
         run_up(settings, plan, rebase, external_server)
-    except (RuntimeError, OSError) as error:  # a port in use, a server that would not start
+    except (RuntimeError, OSError) as error:  # a port taken meanwhile, a server that would not start
         fail([f"up: {error}"], RUN_FAILED)
 
 
@@ -211,7 +218,7 @@ def trigger(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show who would be notified; send nothing")] = False,
 ) -> None:
     """Run a phase now through its deployment (needs `greencomm up` running)."""
-    from deployments.prefect_env import use_prefect_environment
+    from deployments.prefect_env import prefect_calls, use_prefect_environment
     from deployments.trigger import run_trigger
 
     settings = Settings()
@@ -220,7 +227,9 @@ def trigger(
         fail([f"PHASE: {phase!r} is not a phase of {plan.campaign.id} ({', '.join(p.id for p in plan.phases)})"])
     day = parse_day(as_of, plan, "--as-of") if as_of else None
     use_prefect_environment(settings)
-    raise typer.Exit(run_trigger(plan, phase, day, dry_run))
+    with prefect_calls():
+        status = run_trigger(plan, phase, day, dry_run)
+    raise typer.Exit(status)
 
 
 @app.command()
@@ -229,7 +238,7 @@ def deploy(
     pool: Annotated[str, typer.Option("--pool", help="Prefect process work pool (created if missing)")] = "greencomm",
 ) -> None:
     """Register the campaign's deployments on a process work pool, for `prefect worker start` to run."""
-    from deployments.prefect_env import use_prefect_environment
+    from deployments.prefect_env import prefect_calls, use_prefect_environment
 
     settings = Settings()
     plan = live_plan(settings, file)
@@ -239,9 +248,10 @@ def deploy(
     from deployments.deploy import deploy_to_pool, ensure_pool
 
     try:
-        typer.echo(f"work pool {pool}: " + ("created" if ensure_pool(pool) else "exists"))
-        for name in deploy_to_pool(plan, pool):
-            typer.echo(f"deployed {name} to {pool}")
+        with prefect_calls():
+            typer.echo(f"work pool {pool}: " + ("created" if ensure_pool(pool) else "exists"))
+            for name in deploy_to_pool(plan, pool):
+                typer.echo(f"deployed {name} to {pool}")
     except ValueError as error:
         fail([str(error)])
     except (httpx.HTTPError, OSError) as error:
@@ -249,6 +259,8 @@ def deploy(
 
 
 app.command()(export)
+app.command()(backup)
+app.command("restore")(restore_command)
 app.command()(workbook)
 app.command()(desk)
 
@@ -256,3 +268,7 @@ app.command()(desk)
 def main() -> None:
     """Entry point."""
     app(prog_name="greencomm")
+
+
+if __name__ == "__main__":  # `python -W error::FutureWarning -m deployments.cli …`
+    main()

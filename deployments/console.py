@@ -19,14 +19,15 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, SQLA
 from typer.core import TyperGroup
 
 from deployments.plan_file import load_plan
-from models.plan import Plan
-from models.plan_rules import PlanError
+from models.plan import Plan, PlanError
+from models.records import first_problems
 
 BAD_INPUT, RUN_FAILED = 2, 1
 
 
 def fail(lines: list[str], status: int = BAD_INPUT) -> NoReturn:
-    for line in lines:
+    """The lines on stderr (at most MAX_PROBLEMS, then how many more), and exit with `status`."""
+    for line in first_problems(lines):
         typer.echo(line, err=True)
     raise typer.Exit(status)
 
@@ -73,6 +74,8 @@ class CommandGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # typer vendors click: its Context type is private
         try:
             return super().invoke(ctx)
+        except PlanError as error:  # a plan the campaign in the database refuses (`plan load`, `up` …)
+            fail(error.problems)
         except (ValidationError, SettingsError, SQLAlchemyError) as error:
             lines, status = explain(error)
             for line in lines:

@@ -7,13 +7,16 @@ from typing import Any
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
-from deployments.schedules import daily_schedule, monthly_schedule, weekly_schedule
+from deployments.schedules import backup_schedule, daily_schedule, intake_schedule, monthly_schedule, weekly_schedule
 from flows.approvals import approve_extension, confirm_claim
+from flows.backup import campaign_backup
 from flows.circular import campaign_circular
+from flows.intake import mailbox_intake
 from flows.phase import phase_flow
 from flows.record import record_progress
 from flows.report import campaign_report
 from models.plan import Plan
+from models.settings import Settings
 
 
 def _built(deployment: object) -> RunnerDeployment:
@@ -24,7 +27,8 @@ def _built(deployment: object) -> RunnerDeployment:
 
 def deployments(plan: Plan) -> list[RunnerDeployment]:
     """The phase deployments (daily), record-progress (by hand), campaign-report (weekly), campaign-circular
-    (monthly), and the desk's approvals (confirm-claim, approve-extension; started by the desk)."""
+    (monthly), campaign-backup (working days), the desk's approvals (confirm-claim, approve-extension; started by
+    the desk), and mailbox-intake (every 15 minutes in working hours; active once GREENCOMM_INTAKE_IMAP_HOST is set)."""
     cid = plan.campaign.id
     common: dict[str, Any] = {
         "name": cid,
@@ -53,8 +57,20 @@ def deployments(plan: Plan) -> list[RunnerDeployment]:
             schedules=[monthly_schedule(plan)], description="每月首个工作日向领导小组及各成员单位通报进展", **common
         )
     )
+    backup = _built(
+        campaign_backup.to_deployment(
+            schedules=[backup_schedule(plan)], description="每个工作日20时备份数据库和材料（保留最近若干份）", **common
+        )
+    )
     approvals = [
         _built(confirm_claim.to_deployment(description="办结申报审核（由办理台发起，在此填写审核意见）", **common)),
         _built(approve_extension.to_deployment(description="延期申请审核（由办理台发起，在此填写审核意见）", **common)),
     ]
-    return [*phases, record, report, circular, *approvals]
+    intake = _built(
+        mailbox_intake.to_deployment(
+            schedules=[intake_schedule(plan, active=bool(Settings().intake_imap_host))],
+            description="报送邮箱：每个工作时段每15分钟读取一次，登记报送材料，无法对应的列入待分拣",
+            **common,
+        )
+    )
+    return [*phases, record, report, circular, backup, *approvals, intake]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.plan import Plan
-from models.plan_rules import PlanError, parse_plan
+from models.plan import Plan, PlanError, parse_plan
 from models.settings import Settings
 
 SHIPPED_PLAN = Path(__file__).resolve().parent / "plans" / "qingyang-2022.yaml"

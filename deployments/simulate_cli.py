@@ -12,12 +12,11 @@ import typer
 
 from deployments.console import RUN_FAILED, checked_plan, fail, fail_file, progress
 from models.plan import Plan
-from models.progress import ProgressError, ProgressRow, parse_rows
+from models.records import ProgressError, ProgressRow, parse_rows
 from models.settings import Settings
-from tasks.mailsink import MailSink
-from tasks.progress import read_rows
-from tasks.replay import DeliveryPolicy, run_simulation
-from tasks.smtp import SmtpConfig
+from tasks.mail import MailSink, SmtpConfig
+from tasks.records import read_rows
+from tasks.simulate import DeliveryPolicy, run_simulation
 
 
 def simulate_command(

@@ -1,61 +1,72 @@
-"""`confirm-claim` and `approve-extension` (SPEC §7): a request from the desk waits for a decision in the UI.
+"""`confirm-claim` and `approve-extension` (SPEC §7): a request from the desk waits for a decision, holding nothing.
 
-Each run pauses with a form (Decision); the supervisor resumes it in the Prefect UI with 同意 or 不同意, a
-comment and their name. A request nobody decides within the window stays pending, and the leading group
-office is told.
+The run suspends (Prefect's suspend_flow_run): it leaves its process and the runner's slot, shows Suspended in the UI
+with its Resume form, and survives restarts of `up` as the same run. A resume (the UI's form, or the desk's 同意 /
+退回 links) reschedules it through its deployment, and Prefect runs the flow again from the top: the same suspend
+call (same key) then returns the decision. So every step before it is idempotent and the state lives in our
+database, not in Prefect results. A 退回 without a comment, or an extension answered while its item's claim
+waits, suspends again under the next key, saying why.
+Prefect never times the wait out (timeout None): the daily phase run tells the leading group office of a request
+left undecided (逾期未审核, tasks/approvals/deciding.py).
 """
 
 from __future__ import annotations
 
 from prefect import flow
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import apause_flow_run  # pause_flow_run for async flows
+from prefect.flow_runs import asuspend_flow_run
 from prefect.input import RunInput
-from pydantic import Field
 
-from models.receipts import Kind
-from tasks.approval_tasks import apply_decision, decision_overdue, decision_window
-from tasks.approvals import DESK
+from models.approvals import DecisionInput, Kind, decision_form
+from tasks.approvals import DESK, Prepared, apply_decision, claim_first, prepare_decision
 from tasks.prefect_tasks import deliver
 
-GUIDE = {
-    "claim": "请核实该事项是否确已办结：同意即确认办结，不同意则退回继续办理。",
-    "extension": "请审核延期申请：同意即将完成时限调整为申请的日期，不同意则原时限不变。",
-}
+MAX_ATTEMPTS = 20  # forms sent back for a missing comment, before the run gives up (it fails; the request waits)
 
 
-class Decision(RunInput):
-    """审核意见"""
+def resume_form(prepared: Prepared, problem: str) -> type[RunInput]:
+    """The Resume form: the plan's entitled people as the only choice of 审核人, and the text of what is decided."""
+    base = decision_form(prepared.deciders)
+    text = f"**{problem}请重新填写。**\n\n{prepared.description}" if problem else prepared.description
+    form: type[RunInput] = RunInput.subclass_from_base_model_type(base).with_initial_data(description=text)
+    return form
 
-    approve: bool = Field(default=False, title="同意", description="勾选为同意，不勾选为不同意")
-    comment: str = Field(default="", title="意见", description="审核意见，将随回执发送给申请单位")
-    decided_by: str = Field(title="审核人", min_length=1, max_length=100, description="审核人姓名及所在科室")
+
+async def decision_of(prepared: Prepared, campaign_id: str, kind: Kind, request_id: int) -> DecisionInput:
+    """Suspend until a decision arrives under key `decision-1`, `decision-2`, … (replayed alike after a resume).
+
+    An answer is asked again when it is incomplete (退回 without a comment) or comes too early (an extension whose
+    item's claim still waits: the claim is decided first)."""
+    problem = ""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        answer = await asuspend_flow_run(
+            wait_for_input=resume_form(prepared, problem), key=f"decision-{attempt}", timeout=None
+        )
+        decision = DecisionInput.model_validate(answer.model_dump(include=set(DecisionInput.model_fields)))
+        if not (problem := decision.problem() or claim_first(campaign_id, kind, request_id, attempt)):
+            return decision
+    raise RuntimeError(f"no valid decision after {MAX_ATTEMPTS} forms")
 
 
-async def decide_request(campaign_id: str, kind: Kind, request_id: int, requested_by: str) -> str:
-    """Wait for the decision, apply it and mail the receipt at once; or, past the window, tell the office."""
-    seconds = decision_window(campaign_id, kind, request_id)
-    form = Decision.with_initial_data(description=GUIDE[kind])
-    try:
-        decision = await apause_flow_run(wait_for_input=form, timeout=seconds)
-    except FlowPauseTimeout:
-        decision_overdue(campaign_id, kind, request_id)
-        await deliver(campaign_id, DESK)
-        return "timed-out"
-    outcome = apply_decision(
-        campaign_id, kind, request_id, decision.approve, decision.comment, decision.decided_by.strip(), requested_by
-    )
+async def decide_request(campaign_id: str, kind: Kind, request_id: int) -> str:
+    """Wait for the decision (unless it was taken meanwhile), apply it, mail the receipts at once."""
+    prepared = prepare_decision(campaign_id, kind, request_id)
+    outcome = "decided-elsewhere"
+    if prepared is not None:
+        await deliver(campaign_id, DESK)  # the 待审核 notices, before the run leaves its process
+        decision = await decision_of(prepared, campaign_id, kind, request_id)
+        applied = apply_decision(campaign_id, kind, request_id, decision.approve, decision.comment, decision.decided_by)
+        outcome = applied.outcome
     await deliver(campaign_id, DESK)
-    return str(outcome)
+    return outcome
 
 
-@flow(name="confirm-claim", flow_run_name="confirm-claim {campaign_id} #{claim_id}")
-async def confirm_claim(campaign_id: str, claim_id: int, requested_by: str) -> str:
+@flow(name="confirm-claim")
+async def confirm_claim(campaign_id: str, claim_id: int) -> str:
     """办结申报审核：督办科室确认或退回。"""
-    return await decide_request(campaign_id, "claim", claim_id, requested_by)
+    return await decide_request(campaign_id, "claim", claim_id)
 
 
-@flow(name="approve-extension", flow_run_name="approve-extension {campaign_id} #{extension_id}")
-async def approve_extension(campaign_id: str, extension_id: int, requested_by: str) -> str:
-    """延期申请审核：领导小组办公室同意或不同意。"""
-    return await decide_request(campaign_id, "extension", extension_id, requested_by)
+@flow(name="approve-extension")
+async def approve_extension(campaign_id: str, extension_id: int) -> str:
+    """延期申请审核：领导小组办公室同意或退回。"""
+    return await decide_request(campaign_id, "extension", extension_id)

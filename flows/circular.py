@@ -8,8 +8,8 @@ from typing import Annotated
 from prefect import flow
 from pydantic import Field
 
-from tasks.circular import CIRCULAR
 from tasks.prefect_tasks import circular_due, compose_circular, deliver, one_client, publish_circular, resolve_day
+from tasks.reports import CIRCULAR
 
 
 @flow(name=CIRCULAR, flow_run_name="campaign-circular {campaign_id}")

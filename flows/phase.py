@@ -9,7 +9,7 @@ from prefect import Flow, flow
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from models.workcal import local_day
+from models.plan import local_day
 from tasks import prefect_tasks as tasks
 from tasks.day_run import DAY_STEPS
 

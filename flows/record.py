@@ -8,7 +8,7 @@ from enum import Enum, StrEnum
 from prefect import flow
 from pydantic import BaseModel, Field
 
-from models.progress import ProgressError
+from models.records import ProgressError, first_problems
 from tasks.prefect_tasks import record_rows
 
 
@@ -60,4 +60,4 @@ def record_progress(campaign_id: str, entries: list[ProgressEntry], recorded_by:
     try:
         return record_rows(campaign_id, raw, recorded_by)
     except ProgressError as error:
-        raise ValueError("\n".join(error.problems)) from None
+        raise ValueError("\n".join(first_problems(error.problems))) from None

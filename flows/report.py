@@ -7,7 +7,7 @@ from datetime import date
 from prefect import flow
 
 from tasks.prefect_tasks import compose_report, deliver
-from tasks.weekly import REPORT
+from tasks.reports import REPORT
 
 
 @flow(name="campaign-report", flow_run_name="campaign-report {campaign_id}")

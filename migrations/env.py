@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import models.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.intake
+import models.tables  # noqa: F401
 from models.settings import normalise_url
 
 config = context.config
@@ -19,6 +20,8 @@ with engine.connect() as connection:
         target_metadata=SQLModel.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
+    # where this upgrade started: a backfill may depend on what the database held before (0009)
+    config.attributes["upgraded_from"] = context.get_context().get_current_revision()
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()

@@ -6,17 +6,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from datetime import time as clock_time
 
 from sqlmodel import Session
 
-from models.digest import build_digests
-from models.mail import Digest
+from models.mail import Digest, build_digests
 from models.plan import Plan
-from tasks import work
-from tasks.delivery import Delivery, claim, send_claimed, settle
-from tasks.escalate import escalate, store_due_notices
-from tasks.outbox import compose, notice_facts
-from tasks.smtp import SmtpConfig
+from models.settings import Settings
+from tasks.approvals import overdue_decisions
+from tasks.engine import assign, check_completion, escalate, store_due_notices
+from tasks.mail import Delivery, SmtpConfig, claim, compose, notice_facts, send_claimed, settle
 
 
 @dataclass(frozen=True)
@@ -29,15 +28,27 @@ class Step:
 
 
 DAY_STEPS = (
-    Step("assign", "assigned", lambda s, plan, phase, day, _: work.assign(s, plan, phase, day)),
-    Step("check-completion", "completed", lambda s, plan, phase, day, _: work.check_completion(s, plan, phase, day)),
+    Step("assign", "assigned", lambda s, plan, phase, day, _: assign(s, plan, phase, day)),
+    Step("check-completion", "completed", lambda s, plan, phase, day, _: check_completion(s, plan, phase, day)),
     Step("escalate", "notices", lambda s, plan, phase, day, _: store_due_notices(s, plan, phase, day)),
+    Step(
+        "overdue-approvals",
+        "approvals_overdue",
+        lambda s, plan, phase, day, mail_from: _overdue(s, plan, phase, day, mail_from),
+    ),
     Step(
         "compose-digests",
         "emails",
         lambda s, plan, phase, day, mail_from: compose(s, plan, phase, day, mail_from=mail_from),
     ),
 )
+
+
+def _overdue(session: Session, plan: Plan, phase_id: str, day: date, mail_from: str) -> int:
+    """逾期未审核 (SPEC §7): told in this run's e-mails, dated the run's day."""
+    noon = plan.campaign.at(day, clock_time(12))
+    days = Settings().approval_timeout_days
+    return overdue_decisions(session, plan, day, working_days=days, now=noon, mail_from=mail_from, channel=phase_id)
 
 
 def step_named(name: str) -> Step:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files
@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 import migrations
 
@@ -28,6 +29,26 @@ def in_chunks(values: Iterable[T]) -> Iterator[list[T]]:
     ordered = sorted(set(values))
     for start in range(0, len(ordered), IN_LIST):
         yield ordered[start : start + IN_LIST]
+
+
+def dialect_insert(session: Session, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """INSERT for the session's database, with its ON CONFLICT clauses (the two dialects spell them alike)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(table)
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: type[SQLModel], rows: Sequence[Mapping[str, object]], keys: list[str]
+) -> int:
+    """INSERT … ON CONFLICT DO NOTHING: concurrent runs never duplicate a row; returns rows inserted."""
+    if not rows:
+        return 0
+    primary_key = list(table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    statement = dialect_insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(*primary_key)
+    # executemany: SQLAlchemy sends pages of multi-row VALUES within the parameter limits, compiled once (a
+    # statement built with .values(rows) is compiled afresh for every page, ~20x slower); rowcount is -1 on
+    # PostgreSQL here, so count the rows RETURNING yields (the conflicting ones yield none)
+    return len(session.connection().execute(statement, rows).all())
 
 
 @cache
@@ -67,9 +88,20 @@ def session_scope(url: str) -> Iterator[Session]:
             raise
 
 
-def upgrade(url: str) -> None:
-    """Bring the schema to the newest migration (`greencomm db upgrade`)."""
+def _alembic(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = get_engine(url)
-    command.upgrade(config, "head")
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema to the newest migration (`greencomm db upgrade`), or to `revision`."""
+    command.upgrade(_alembic(url), revision)
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this release's migrations have `revision` (a database from a newer release has one they lack)."""
+    from alembic.script import ScriptDirectory
+
+    return any(script.revision == revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions())

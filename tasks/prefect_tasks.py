@@ -8,25 +8,32 @@ cached task results. The flows persist their own result, which `greencomm trigge
 
 from __future__ import annotations
 
+import logging
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from datetime import time as clock_time
 from typing import Any
 
 from prefect import State, task
-from prefect.artifacts import acreate_table_artifact
+from prefect.artifacts import acreate_table_artifact, create_table_artifact
 from prefect.context import SyncClientContext
 from prefect.runtime import task_run
 
-from models.progress import parse_rows
-from models.standing import dead_letter
-from tasks import artifacts, day_run
-from tasks.delivery import Delivery, dead_letters
-from tasks.progress import apply_rows
-from tasks.smtp import SmtpConfig
+from models.intake import triage_lines, triage_table
+from models.records import parse_rows
+from models.reports import dead_letter
+from models.settings import Settings
+from tasks import day_run
+from tasks.approvals import Filed, publish_pending, start_run
+from tasks.intake import MailboxConfig, Pass, read_mailbox, triage
+from tasks.mail import Delivery, SmtpConfig, dead_letters
+from tasks.records import apply_rows
+from tasks.reports import DEAD, artifact_key, dead_letter_table, publish, store_report
 from tasks.store import open_campaign, today_in
-from tasks.weekly import store_report
+
+logger = logging.getLogger("greencomm.intake")
 
 
 def one_client() -> AbstractContextManager[Any]:
@@ -100,8 +107,8 @@ async def deliver(campaign_id: str, phase_id: str) -> Delivery:
         letters = [dead_letter(row) for row in dead_letters(session, campaign_id)] if result.undeliverable else []
     run.dead += result.undeliverable
     if letters:
-        key = f"{artifacts.artifact_key(campaign_id, phase_id)}-undeliverable"
-        await acreate_table_artifact(artifacts.dead_letter_table(letters), key=key, description=artifacts.DEAD)
+        key = f"{artifact_key(campaign_id, phase_id)}-undeliverable"
+        await acreate_table_artifact(dead_letter_table(letters), key=key, description=DEAD)
     retries_left = task_run.run_count <= (deliver.retries or 0)
     if result.failed and run.deadline > time.monotonic() and retries_left:
         raise RuntimeError(f"{len(result.failed)} e-mail(s) undelivered: " + "; ".join(result.failed[:5]))
@@ -116,8 +123,10 @@ async def deliver(campaign_id: str, phase_id: str) -> Delivery:
 
 @task(name="publish-artifacts", persist_result=False)
 def publish_artifacts(campaign_id: str, phase_id: str, day: date, summary: dict[str, Any]) -> None:
-    with open_campaign(campaign_id) as (session, plan, _settings):
-        artifacts.publish(session, plan, phase_id, day, summary)
+    with open_campaign(campaign_id) as (session, plan, settings):
+        publish(session, plan, phase_id, day, summary)
+        noon = plan.campaign.at(day, clock_time(12))
+        publish_pending(session, plan, settings, noon)  # the waiting requests, as of the run's day
 
 
 @task(name="dry-run", persist_result=False)
@@ -165,7 +174,7 @@ def compose_report(campaign_id: str, as_of: date | None) -> bool:
 @task(name="circular-due", persist_result=False)
 def circular_due(campaign_id: str, day: date) -> bool:
     """Whether `day` is the first working day of its month in the plan's calendar (the 通报's day)."""
-    from tasks.circular import is_circular_day
+    from models.reports import is_circular_day
 
     with open_campaign(campaign_id) as (_, plan, _settings):
         return is_circular_day(plan, day)
@@ -174,7 +183,7 @@ def circular_due(campaign_id: str, day: date) -> bool:
 @task(name="compose-circular", persist_result=False)
 def compose_circular(campaign_id: str, day: date) -> int:
     """This month's 通报 into the outbox, one e-mail per recipient, once a month; returns how many were new."""
-    from tasks.circular import store_circular
+    from tasks.reports import store_circular
 
     with open_campaign(campaign_id) as (session, plan, settings):
         return store_circular(session, plan, day, mail_from=settings.mail_from)
@@ -185,9 +194,61 @@ def publish_circular(campaign_id: str, day: date) -> None:
     """The same 通报 as a markdown artifact (the Artifacts page keeps one key, the latest month on top)."""
     from prefect.artifacts import create_markdown_artifact
 
-    from tasks.circular import circular_markdown
+    from tasks.reports import circular_markdown
 
     with open_campaign(campaign_id) as (session, plan, _settings):
         text = circular_markdown(session, plan, day)
-    key = artifacts.artifact_key(campaign_id, "circular")
+    key = artifact_key(campaign_id, "circular")
     create_markdown_artifact(text, key=key, description=f"{day.year}年{day.month}月工作进展通报")
+
+
+@task(name="read-mailbox", persist_result=False)
+def read_mail(campaign_id: str) -> Pass:
+    """One pass over the campaign mailbox (nothing when none is configured); 待分拣 published as an artifact."""
+    with open_campaign(campaign_id) as (_, plan, settings):
+        config = MailboxConfig.from_settings(settings)
+    if config is None:
+        return Pass()
+    done = read_mailbox(settings, plan, config, now=datetime.now(UTC))
+    with open_campaign(campaign_id) as (session, plan, _):
+        lines = triage_lines(triage(session, campaign_id), plan.campaign.timezone)
+    create_table_artifact(
+        triage_table(lines) or [{"说明": "没有待分拣的邮件"}],
+        key=artifact_key(campaign_id, "mailbox-triage"),
+        description="报送邮箱待分拣邮件（greencomm intake assign|ignore 处理）",
+    )
+    return done
+
+
+@task(name="start-approvals", persist_result=False)
+def start_approvals(filed: list[Filed]) -> int:
+    """The approval run of each claim the mailbox filed, as the desk starts them; one that cannot start waits
+    pending and visible, and `up` starts it on its next start."""
+    started = 0
+    for request in filed:
+        try:
+            start_run(request)
+            started += 1
+        except Exception:  # the claim stays pending; the log says why it has no run
+            logger.exception("could not start the approval flow run for %s %s", request.kind, request.id)
+    return started
+
+
+@task(name="backup-due", persist_result=False)
+def backup_due(campaign_id: str, day: date) -> bool:
+    """Whether `day` is a working day in the plan's calendar (the campaign-backup's days)."""
+    with open_campaign(campaign_id) as (_, plan, _settings):
+        return plan.calendar().is_workday(day)
+
+
+@task(name="take-backup", persist_result=False)
+def make_backup(campaign_id: str) -> str:
+    """An archive in GREENCOMM_BACKUP_DIR; then only the newest GREENCOMM_BACKUP_KEEP are kept. Its file name."""
+    from tasks.ops import archive_name, prune, take_backup
+
+    settings = Settings()
+    now = datetime.now(UTC)
+    archive = settings.backup_dir / archive_name(now)
+    take_backup(settings.database_url, settings.files_dir, archive, now=now)
+    prune(settings.backup_dir, settings.backup_keep)
+    return archive.name

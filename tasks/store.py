@@ -9,16 +9,15 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from models import tables
-from models.plan import STORED, Plan
-from models.plan_rules import normalise
-from models.roster import is_imported, with_roster
-from models.rules import due_of
+from models.engine import due_of
+from models.plan import STORED, Plan, PlanError, local_day, normalise
+from models.records import is_imported, with_roster
 from models.settings import Settings
-from models.workcal import local_day
+from models.vocabulary import ExtensionStatus, Stage, StageKind
 from tasks.db import session_scope
 
 
@@ -27,7 +26,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def sync_plan(session: Session, plan: Plan, *, actor: str, now: datetime, shift_days: int = 0) -> dict[str, Any]:
-    """Insert or update the campaign; ids are stable, open work follows changed due days; audited."""
+    """Insert or update the campaign; ids are stable, open work follows changed due days; audited. PlanError
+    refuses a plan that drops a ladder stage notices not yet sent are of."""
     campaign = session.get(tables.Campaign, plan.campaign.id)
     old = stored_plan(campaign) if campaign else None
     if old and is_imported(old) and not is_imported(plan):
@@ -36,6 +36,8 @@ def sync_plan(session: Session, plan: Plan, *, actor: str, now: datetime, shift_
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     if campaign and campaign.plan_digest == digest:
         return {}
+    if old and (problems := dropped_stages(session, old, plan)):
+        raise PlanError(problems)
     change = _describe_change(old, plan)
     campaign = campaign or tables.Campaign(
         id=plan.campaign.id, name="", timezone="", plan={}, plan_digest="", loaded_at=now
@@ -63,6 +65,27 @@ def sync_plan(session: Session, plan: Plan, *, actor: str, now: datetime, shift_
     return change
 
 
+def dropped_stages(session: Session, old: Plan, new: Plan) -> list[str]:
+    """One line per ladder stage the new plan drops while notices of it wait to be composed and sent: their
+    e-mails would have to word a stage the plan no longer has."""
+    n = tables.Notice
+    waiting = session.exec(
+        select(n.phase_id, n.stage, func.count())
+        .where(n.campaign_id == new.campaign.id, col(n.outbox_done).is_(False))
+        .group_by(col(n.phase_id), col(n.stage))
+    )
+    lines = []
+    for phase_id, name, count in sorted(waiting):
+        stage = Stage.parse(name)
+        if stage.kind is StageKind.OVERDUE and stage.rung(new.escalation) is None:
+            lines.append(
+                f"escalation.ladder: stage {stage} ({stage.label(old.escalation)}) is dropped, but {count} notices of"
+                f" it in phase {phase_id} are not sent yet; load this plan after that phase's next run, or keep the"
+                " stage until then"
+            )
+    return lines
+
+
 def _describe_change(old: Plan | None, new: Plan) -> dict[str, Any]:
     if old is None:
         return {"items": len(new.items()), "communities": len(new.communities), "offices": len(new.offices)}
@@ -82,7 +105,7 @@ def _describe_change(old: Plan | None, new: Plan) -> dict[str, Any]:
 def _follow_due_changes(session: Session, plan: Plan) -> None:
     """Open work takes its item's due day: one UPDATE per item (per year for a yearly day), only where it differs."""
     extended = select(tables.Extension.assignment_id).where(
-        tables.Extension.campaign_id == plan.campaign.id, tables.Extension.status == "approved"
+        tables.Extension.campaign_id == plan.campaign.id, tables.Extension.status == ExtensionStatus.APPROVED
     )  # an approved extension set these due days; the plan's day no longer applies
     for _, item in plan.items():
         open_work: list[ColumnElement[bool]] = [

@@ -14,11 +14,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlmodel import col, select
 
 from models import tables
-from models.plan import Plan
-from models.plan_rules import parse_plan
+from models.plan.checks import parse_plan
+from models.plan.schema import Plan
 from tasks.db import session_scope, upgrade
-from tasks.mailsink import MailSink
-from tasks.smtp import SmtpConfig
+from tasks.mail.mailsink import MailSink
+from tasks.mail.smtp import SmtpConfig
 from tasks.store import sync_plan
 from tests.conftest import SMALL_PLAN
 
@@ -43,7 +43,7 @@ class FaultySink(MailSink):
         self.logins: list[str] = []
 
     def start(self) -> None:
-        from tasks.mailsink import free_port
+        from tests.ports import free_port
 
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port(self.host)

@@ -9,11 +9,12 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from models import tables
-from models.digest import NoticeFacts, build_digests
-from models.mail import render_digest
-from models.plan import Plan, Recipient
-from models.rules import TargetResult, addressee, item_supervisors, recipients, required_count
-from models.wording import Gap
+from models.engine.rules import TargetResult, addressee, recipients, required_count, supervising_offices
+from models.mail.digest import NoticeFacts, build_digests
+from models.mail.render import render_digest
+from models.mail.wording import Gap
+from models.plan.schema import Plan
+from models.vocabulary import NoticeKey, Role, Stage, StageKind, ref_of
 
 D = date.fromisoformat
 MAIL_FROM = "notices@qingyang.example"
@@ -74,16 +75,17 @@ def facts(plan: Plan, case: Case) -> NoticeFacts:
 
 def notice(plan: Plan, case: Case) -> tables.Notice:
     if case.stage == "target-missed":
-        people = recipients(plan, ("leading_group_office", "leader"), None, [])
-        key = f"t{case.item}/target-missed/0"
+        people = recipients(plan, (Role.LEADING_GROUP_OFFICE, Role.LEADER), None, [])
+        key = str(NoticeKey.for_target(case.item))
     else:
         item = next(i for _, i in plan.items() if i.id == case.item)
         notify = _notify(plan, case.stage)
         assert case.assignee is not None
         standards = {s.id: s for s in plan.standards}
-        unmet = [standards[i] for i, _ in GAPS.get(case.assignee.partition(":")[2], [])]
-        people = recipients(plan, notify, addressee(plan, case.assignee), item_supervisors(plan, item, unmet))
-        key = f"a1/{case.due}/{case.stage}/{case.cycle}" if case.stage != "assigned" else "a1/assigned/0"
+        unmet = [standards[i] for i, _ in GAPS.get(ref_of(case.assignee), [])]
+        people = recipients(plan, notify, addressee(plan, case.assignee), supervising_offices(plan, item, unmet))
+        assert case.due is not None
+        key = str(NoticeKey.for_assignment(1, case.due, Stage.parse(case.stage), case.cycle))
     return tables.Notice(
         campaign_id=plan.campaign.id,
         key=key,
@@ -98,16 +100,17 @@ def notice(plan: Plan, case: Case) -> tables.Notice:
         recipients=sorted(people),
         overdue_days=case.overdue_days,
         roles={email: [role, name] for email, (role, name) in people.items()},
+        due=case.due,
     )
 
 
-def _notify(plan: Plan, stage: str) -> list[Recipient]:
-    kind, _, number = stage.partition("-")
-    if stage in ("assigned", "extended"):
-        return ["assignee"]
-    if kind == "remind":
-        return list(next(r for r in plan.escalation.reminders if r.before == int(number)).notify)
-    return list(plan.escalation.ladder[int(number) - 1].notify)
+def _notify(plan: Plan, name: str) -> list[Role]:
+    stage = Stage.parse(name)
+    if stage.kind in (StageKind.ASSIGNED, StageKind.EXTENDED):
+        return [Role.ASSIGNEE]
+    if stage.kind is StageKind.REMIND:
+        return list(next(r for r in plan.escalation.reminders if r.before == stage.number).notify)
+    return list(plan.escalation.ladder[stage.number - 1].notify)
 
 
 def _phase(plan: Plan, case: Case) -> str:

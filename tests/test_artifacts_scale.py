@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from models.overview import TABLE_ROWS
-from models.stages import stage_label
-from tasks import artifacts
+from models.reports.overview import TABLE_ROWS
+from models.vocabulary import Stage
 from tasks.db import get_engine, upgrade
-from tasks.status import status
+from tasks.reports import artifacts
+from tasks.reports.status import status
 from tasks.store import load_campaign
 from tests.bench.data import CAMPAIGN, DAY, PHASE, Database, populate
 from tests.bench.publish import add_run_day
@@ -25,23 +25,21 @@ ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 
 @pytest.fixture
-def published(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def published(database_url: str) -> dict[str, Any]:
     upgrade(database_url)
     database = Database(database_url, "postgres" if database_url.startswith("postgresql") else "sqlite")
     populate(database, COMMUNITIES, ITEMS)
     add_run_day(database, COMMUNITIES)
     captured: dict[str, Any] = {"url": database_url}
-
-    def keep(data: Any, *, key: str, description: str) -> None:
-        captured[key.removeprefix(f"{CAMPAIGN}-{PHASE}-")] = data
-
-    monkeypatch.setattr(artifacts, "create_table_artifact", keep)
-    monkeypatch.setattr(artifacts, "create_markdown_artifact", keep)
     with Session(get_engine(database_url)) as session:
         plan = load_campaign(session, CAMPAIGN)
         start = time.perf_counter()
-        artifacts.publish(session, plan, PHASE, DAY, {"assigned": 0, "completed": 0, "notices": 600, "emails": 0})
+        made = artifacts.run_artifacts(
+            session, plan, PHASE, DAY, {"assigned": 0, "completed": 0, "notices": 600, "emails": 0}
+        )
         print(f"publish at {COMMUNITIES} communities: {time.perf_counter() - start:.2f} s")
+        for artifact in made:
+            captured[artifact.key.removeprefix(f"{CAMPAIGN}-{PHASE}-")] = artifact.content
         captured["status"] = status(session, plan, DAY)
         captured["plan"] = plan
     return captured
@@ -71,7 +69,7 @@ def test_each_table_lists_the_rows_to_act_on_first_and_says_how_many_more(publis
         f"以上为督办级别最高的{TABLE_ROWS}条通知；另有100条未列出，全部通知见导出工作簿“已发通知”表。"
     )
     stages = [row["阶段"] for row in published["notices"][:-1]]
-    word = {stage: stage_label(published["plan"].escalation, stage) for stage in ("overdue-1", "overdue-2")}
+    word = {stage: Stage.parse(stage).label(published["plan"].escalation) for stage in ("overdue-1", "overdue-2")}
     assert stages == [word["overdue-2"]] * 300 + [word["overdue-1"]] * 200
 
     assert closing(published["overdue"]) == (
@@ -105,7 +103,7 @@ def test_the_summary_counts_stay_exact(published: dict[str, Any]) -> None:
 def test_the_dead_letter_table_lists_the_oldest_and_says_how_many_more() -> None:
     from datetime import date
 
-    from models.standing import DeadLetter
+    from models.reports.standing import DeadLetter
 
     letters = [DeadLetter(date(2024, 6, 3), PHASE, f"r{n}@x.example", f"<{n}@x>", "550") for n in range(600)]
     rows = artifacts.dead_letter_table(letters)

@@ -20,9 +20,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tasks.mailsink import free_port
 from tests.conftest import ROOT
-from tests.upkit import clean_environment, greencomm_command, output_tail, start_up, stop
+from tests.ports import free_ports
+from tests.upkit import PREFECT_AUTH, clean_environment, greencomm_command, output_tail, prefect_api, start_up, stop
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +69,7 @@ def completed_pilot_runs(api: str) -> list[dict[str, Any]]:
         "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
         "sort": "EXPECTED_START_TIME_DESC",
     }
-    response = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=5)
+    response = prefect_api(api).post("flow_runs/filter", json=body)
     response.raise_for_status()
     runs: list[dict[str, Any]] = response.json()
     return runs
@@ -100,6 +100,9 @@ def run_cli(env: dict[str, str], *args: str, timeout: float) -> str:
         [str(greencomm_command()), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     assert done.returncode == 0, f"greencomm {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    # up's API, not one of Prefect's own: a command that read Prefect's settings before ours started a temporary
+    # server (20 s, and a timeout on a loaded machine)
+    assert "temporary server" not in done.stderr, done.stderr
     return done.stdout
 
 
@@ -118,9 +121,7 @@ def progress_rows(folder: Path) -> Path:
 def greencomm_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     tmp = tmp_path_factory.mktemp("greencomm-up")
     var_dir = tmp / "var"
-    prefect_port, sink_port = free_port("127.0.0.1"), free_port("127.0.0.1")
-    while sink_port == prefect_port:
-        sink_port = free_port("127.0.0.1")
+    prefect_port, sink_port = free_ports(2)
     env = clean_environment(var_dir, prefect_port, sink_port)
     api = f"http://127.0.0.1:{prefect_port}/api"
     log = tmp / "up.log"
@@ -143,6 +144,7 @@ def greencomm_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=UI_TIMEOUT_MS)  # assertions too, not only actions (5 s is short on a busy machine)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
@@ -158,11 +160,37 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def open_ui(request: pytest.FixtureRequest) -> tuple[Page, Running]:
-    """Chromium checked first (a clear failure, not a skip), then the running `up` and a fresh page."""
+    """Chromium checked first (a clear failure, not a skip), then the running `up` and a fresh page, logged in."""
     require_chromium()
     running: Running = request.getfixturevalue("greencomm_up")
     page: Page = request.getfixturevalue("page")
+    log_in(page, running.ui)
     return page, running
+
+
+def log_in(page: Page, ui: str, auth: str = PREFECT_AUTH) -> None:
+    """As README tells a supervisor: the UI asks for the auth string (the one in var/prefect-auth)."""
+    page.goto(ui)
+    password = page.get_by_placeholder("admin:pass")
+    password.fill(auth)
+    page.get_by_role("button", name="Login").click()
+    expect(password).to_have_count(0)
+
+
+def test_the_ui_asks_for_the_auth_string(request: pytest.FixtureRequest) -> None:
+    require_chromium()
+    running: Running = request.getfixturevalue("greencomm_up")
+    page: Page = request.getfixturevalue("page")
+    page.goto(f"{running.ui}/deployments")
+    password = page.get_by_placeholder("admin:pass")
+    expect(password).to_be_visible()
+    expect(page.get_by_text("pilot-phase", exact=True)).to_have_count(0)
+    password.fill("greencomm:a-guess")
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_text("Authentication failed.").first).to_be_visible()
+    screenshot(page, "00-login-refused.png")
+    log_in(page, f"{running.ui}/deployments")
+    expect(page.get_by_text("pilot-phase", exact=True)).to_be_visible()
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -193,7 +221,7 @@ def test_triggered_run_shows_its_artifacts(request: pytest.FixtureRequest) -> No
 
 def latest_standards(api: str) -> dict[str, Any]:
     body = {"artifacts": {"key": {"any_": [STANDARDS_KEY]}}}
-    response = httpx.post(f"{api}/artifacts/latest/filter", json=body, timeout=5)
+    response = prefect_api(api).post("artifacts/latest/filter", json=body)
     response.raise_for_status()
     found: list[dict[str, Any]] = response.json()
     assert len(found) == 1, f"expected one latest {STANDARDS_KEY} artifact, got {found}"

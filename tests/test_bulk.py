@@ -7,11 +7,10 @@ from datetime import UTC, date, datetime
 from sqlmodel import col, select
 
 from models import tables
-from models.plan_rules import parse_plan
-from tasks.db import session_scope, upgrade
-from tasks.outbox import compose
+from models.plan.checks import parse_plan
+from tasks.db import insert_ignoring_duplicates, session_scope, upgrade
+from tasks.mail.outbox import compose
 from tasks.store import sync_plan
-from tasks.work import insert_ignoring_duplicates
 from tests.conftest import SMALL_PLAN
 
 KEYS = ["campaign_id", "item_id", "assignee", "occurrence"]

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from models.workcal import WorkCalendar, cn_calendar_years, uncovered_years
+from models.plan.workcal import WorkCalendar, cn_calendar_years, uncovered_years
 
 CN = WorkCalendar("cn-workdays")
 D = date.fromisoformat

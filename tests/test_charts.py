@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from models.circular import Circular, Tally, ranked
-from tasks.charts import CJK_FONT_FILES, cjk_family, render_png
-from tasks.circular import circular_chart, render
-from tasks.weekly import TargetSeries, chart_png
+from models.reports.circular import Circular, Tally, ranked
+from tasks.reports.charts import CJK_FONT_FILES, cjk_family, render_png
+from tasks.reports.circular import circular_chart, render
+from tasks.reports.weekly import TargetSeries, chart_png
 
 
 def glyph_warnings(render: Callable[[], bytes]) -> tuple[bytes, list[str]]:
@@ -76,7 +76,7 @@ def test_the_circular_chart_renders_its_chinese_labels_without_missing_glyphs() 
 def test_without_a_cjk_font_the_circular_numbers_its_bars_and_the_html_names_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("tasks.circular.cjk_family", lambda: None)
+    monkeypatch.setattr("tasks.reports.circular.cjk_family", lambda: None)
     (_, legend), missing = glyph_warnings_pair(lambda: circular_chart(a_circular()))
     assert missing == [] and legend == [("1", "牵头办"), ("2", "工程办"), ("3", "社区一")]
     html = render(a_circular(), "circular.html.j2", legend)
@@ -91,7 +91,7 @@ def glyph_warnings_pair(render: Callable[[], tuple[bytes, list[tuple[str, str]]]
 
 
 def test_without_a_cjk_font_the_weekly_chart_numbers_its_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks import weekly
+    from tasks.reports import weekly
 
     monkeypatch.setattr(weekly, "cjk_family", lambda: None)
     days = [date(2022, 1, 3), date(2022, 1, 10)]

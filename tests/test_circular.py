@@ -9,10 +9,10 @@ from fractions import Fraction
 import pytest
 
 from models import tables
-from models.circular import Tally, competition_ranks, first_workday_of_month, ranked, tally
-from models.plan_rules import parse_plan
-from models.wording import cn_date, percent
-from models.workcal import WorkCalendar
+from models.mail.wording import cn_date, percent
+from models.plan.checks import parse_plan
+from models.plan.workcal import WorkCalendar
+from models.reports.circular import Tally, competition_ranks, first_workday_of_month, ranked, tally
 from tests.conftest import SMALL_PLAN
 
 D = date.fromisoformat

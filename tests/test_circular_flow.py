@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flows.circular import campaign_circular
-from tasks.mailsink import MailSink
+from tasks.mail.mailsink import MailSink
 from tests.test_flows import CAMPAIGN, D, campaign, recipients, run, sink
 
 __all__ = ["campaign", "sink"]  # fixtures

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from models.plan import Plan
-from models.progress import ProgressError
+from models.plan.schema import Plan
+from models.records.progress import ProgressError
 from tests.test_engine import notices, plan, simulate
 
 __all__ = ["plan"]  # the fixture

@@ -140,7 +140,7 @@ def test_simulate_writes_a_report_and_delivers_to_a_sink(tmp_path: Path) -> None
 
 
 def test_simulate_exits_1_when_mail_cannot_be_delivered(tmp_path: Path) -> None:
-    from tasks.mailsink import free_port
+    from tests.ports import free_port
 
     code, _, err = invoke(
         "simulate",

@@ -24,11 +24,9 @@ import asyncio, sys
 from datetime import UTC, date, datetime
 from tasks import day_run
 from tasks.db import session_scope
-from tasks.escalate import escalate
-from tasks.outbox import compose
-from tasks.smtp import SmtpConfig
+from tasks.engine import assign, check_completion, escalate
+from tasks.mail import SmtpConfig, compose
 from tasks.store import load_campaign
-from tasks.work import assign, check_completion
 
 url, day, port, stop = sys.argv[1], date.fromisoformat(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import inspect
 from sqlmodel import select
 
 from deployments.plan_file import load_plan
 from models import tables
-from models.plan_rules import parse_plan
+from models.plan.checks import parse_plan
 from tasks.db import get_engine, session_scope, upgrade
 from tasks.store import load_campaign, sync_plan
 from tests.conftest import SEED_PLAN
@@ -78,3 +78,37 @@ def test_migration_0002_downgrades_and_upgrades_again(database_url: str) -> None
     assert {"office", "community", "item"} <= set(inspect(get_engine(database_url)).get_table_names())
     upgrade(database_url)
     assert not {"office", "community", "item"} & set(inspect(get_engine(database_url)).get_table_names())
+
+
+def test_migration_0008_keeps_each_notice_due_day_read_from_its_key(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from tasks.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = get_engine(database_url)
+    command.upgrade(config, "0007")
+    keys = ["a7/2022-01-31/overdue-2/1", "a7/assigned/0", "a12/2021-12-10/remind-0/0", "tpilot-2021/target-missed/0"]
+    with get_engine(database_url).begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO campaign (id, name, timezone, plan, plan_digest, rehearsal_shift_days, loaded_at)"
+                " VALUES ('c', 'c', 'Asia/Shanghai', '{}', '', 0, :at)"
+            ),
+            {"at": NOW},
+        )
+        for key in keys:
+            connection.execute(
+                text(
+                    "INSERT INTO notice (campaign_id, key, phase_id, day, item_id, stage, cycle, recipients, roles,"
+                    " overdue_days, outbox_done) VALUES ('c', :key, 'p', :day, 'i', 's', 0, '[]', '{}', 0, false)"
+                ),
+                {"key": key, "day": date(2022, 2, 8)},
+            )
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        dues = {n.key: n.due for n in session.exec(select(tables.Notice))}
+    assert dues == dict(zip(keys, [date(2022, 1, 31), None, date(2021, 12, 10), None], strict=True))

@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 
-from models.plan import Plan
+from models.plan.schema import Plan
+from models.vocabulary import OutboxStatus
 from tasks import day_run
 from tasks.db import session_scope
-from tasks.delivery import UNDELIVERABLE, Delivery, resend
-from tasks.escalate import escalate
-from tasks.outbox import compose
-from tasks.smtp import SmtpConfig
-from tasks.status import status
-from tasks.work import assign, check_completion
+from tasks.engine.completion import check_completion
+from tasks.engine.escalate import escalate
+from tasks.engine.work import assign
+from tasks.mail.delivery import Delivery, resend
+from tasks.mail.outbox import compose
+from tasks.mail.smtp import SmtpConfig
+from tasks.reports.status import status
 from tests.conftest import plan_data
 from tests.faults import D, FaultySink, config_for, each_notice_once, load, outbox
 
@@ -129,7 +131,7 @@ def test_a_non_ascii_mailbox_never_blocks_the_others(sqlite_url: str, tmp_path: 
         assert any('To: "联系人二" <王五@qy.example>'.encode() in p.read_bytes() for p in server.directory.iterdir())
     else:
         assert got == [C1, "c3@t.example"]
-        assert statuses(sqlite_url)["王五@qy.example"] == UNDELIVERABLE
+        assert statuses(sqlite_url)["王五@qy.example"] == OutboxStatus.UNDELIVERABLE
         (dead,) = result.undeliverable
         assert "SMTPUTF8" in dead and result.failed == []
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from deployments.definitions import deployments
 from deployments.plan_file import load_plan
-from models.rehearsal import current_phase, rebase, rehearsal_notes, rehearsal_shift
+from models.plan.rehearsal import current_phase, rebase, rehearsal_notes, rehearsal_shift
 from tests.conftest import SEED_PLAN
 
 PLAN = load_plan(SEED_PLAN)
@@ -21,8 +23,10 @@ def test_every_deployment_builds_with_a_slugged_bounded_schedule() -> None:
         "record-progress",
         "campaign-report",
         "campaign-circular",
+        "campaign-backup",
         "confirm-claim",
         "approve-extension",
+        "mailbox-intake",
     }
     assert {d.name for d in built.values()} == {"qingyang-green-2022"}
     schedules = built["pilot-phase"].schedules or []
@@ -37,6 +41,24 @@ def test_every_deployment_builds_with_a_slugged_bounded_schedule() -> None:
     assert monthly.schedule.rrule == (  # type: ignore[union-attr]
         "DTSTART:20211201T090000\nRRULE:FREQ=DAILY;BYMONTHDAY=1,2,3,4,5,6,7,8,9,10;UNTIL=20230110T090000"
     )
+    (backup,) = built["campaign-backup"].schedules or []
+    assert backup.slug == "qingyang-green-2022-daily-backup" and backup.active
+    assert backup.schedule.rrule == "DTSTART:20211201T200000\nRRULE:FREQ=DAILY;UNTIL=20230110T200000"  # type: ignore[union-attr]
+    assert backup.schedule.timezone == "Asia/Shanghai"  # type: ignore[union-attr]
+
+
+def test_the_mailbox_is_read_every_15_minutes_in_working_hours_once_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GREENCOMM_INTAKE_IMAP_HOST", raising=False)
+    (idle,) = next(d for d in deployments(PLAN) if d.flow_name == "mailbox-intake").schedules or []
+    assert idle.slug == "qingyang-green-2022-mailbox-intake" and not idle.active  # no mailbox: nothing to read
+    assert idle.schedule.rrule == (  # type: ignore[union-attr]
+        "DTSTART:20211201T080000\n"
+        "RRULE:FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15,16,17;BYMINUTE=0,15,30,45;UNTIL=20230107T180000"
+    )
+    for name, value in {"HOST": "imap.qq.com", "USERNAME": "19626254@qq.com", "PASSWORD": "app-code"}.items():
+        monkeypatch.setenv(f"GREENCOMM_INTAKE_IMAP_{name}", value)
+    (reading,) = next(d for d in deployments(PLAN) if d.flow_name == "mailbox-intake").schedules or []
+    assert reading.active and reading.schedule.timezone == "Asia/Shanghai"  # type: ignore[union-attr]
 
 
 def test_a_phase_flow_loads_for_any_phase_id() -> None:
@@ -62,7 +84,8 @@ def test_a_rehearsal_says_when_the_calendar_falls_back_to_weekdays() -> None:
     notes = rehearsal_notes(moved, 1824)
     assert "2027" in notes[1] and "weekdays" in notes[1]
     assert moved.campaign.end == date(2027, 12, 29)
-    assert moved.phases[2].items[-1].due == "11-18"  # 2022-11-20 + 1824 days = 2027-11-18
+    annual = next(item for item in moved.phases[2].items if item.id == "consolidation.annual_report")
+    assert annual.due == "11-18"  # 2022-11-20 + 1824 days = 2027-11-18
 
 
 def test_the_current_phase_is_the_latest_started() -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from models.plan import Plan
-from models.plan_rules import parse_plan
-from models.progress import parse_rows
-from tasks.replay import run_simulation
+from models.plan.checks import parse_plan
+from models.plan.schema import Plan
+from models.records.progress import parse_rows
+from tasks.simulate.replay import run_simulation
 from tests.conftest import SMALL_PLAN
 
 D = date.fromisoformat
@@ -201,7 +201,7 @@ def test_runs_missed_for_days_catch_up_with_only_the_highest_stage(plan: Plan, s
 
     from tasks.day_run import run_day
     from tasks.db import session_scope, upgrade
-    from tasks.report import notices_report
+    from tasks.reports.report import notices_report
     from tasks.store import sync_plan
 
     upgrade(sqlite_url)

@@ -5,20 +5,30 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import event
 from sqlmodel import Session, col, delete, select
 
 from models import tables
-from models.plan import Plan
-from models.rules import StageHit, addressee, item_supervisors, latest_marks, recipients, stage_due, unmet_standards
-from models.stages import Moved, effective_due
+from models.engine.rules import (
+    StageHit,
+    addressee,
+    latest_marks,
+    recipients,
+    stage_due,
+    supervising_offices,
+    unmet_standards,
+)
+from models.engine.stages import Moved, effective_due
+from models.plan.schema import Plan
+from models.vocabulary import ASSIGNED, EXTENDED, NoticeKey, Role, Stage, ref_of
 from tasks.db import get_engine, session_scope, upgrade
-from tasks.escalate import escalate, notice_key
+from tasks.engine.completion import assessment_marks
+from tasks.engine.escalate import escalate
+from tasks.engine.open_work import open_assignments
 from tasks.store import load_campaign
-from tasks.work import assessment_marks, open_assignments
 from tests.bench.data import CAMPAIGN, DAY, PHASE, Database, populate
 
 COMMUNITIES = 3_000  # 60,000 assignments, 36,000 of them open on DAY
@@ -77,7 +87,7 @@ def _vary(session: Session) -> None:
         if status == "approved":
             a.due = new_due
             session.add(a)
-    forgotten = [notice_key(a.id, a.due, "assigned", 0) for a in open_work[-5:]] + [
+    forgotten = [notice_key(a.id, a.due, ASSIGNED, 0) for a in open_work[-5:]] + [
         f"a{_first(late, i).id}/%" for i in ("bench.i04", "bench.i08")
     ]
     for pattern in forgotten:
@@ -105,16 +115,16 @@ def _per_assignment(session: Session, plan: Plan) -> list[dict[str, Any]]:
     for a in open_assignments(session, CAMPAIGN, PHASE, DAY):
         item, mine = items[a.item_id], moves.get(a.id or 0, [])
         due = effective_due(a.due, mine, DAY)
-        hits = [StageHit("assigned", 0, tuple(plan.escalation.assign.notify), 0)]
+        hits = [StageHit(ASSIGNED, 0, tuple(plan.escalation.assign.notify), 0)]
         in_force = [m for m in mine if m.day <= DAY]
-        hits += [StageHit("extended", len(in_force), ("assignee",), 0)] if in_force else []
+        hits += [StageHit(EXTENDED, len(in_force), (Role.ASSIGNEE,), 0)] if in_force else []
         stage = stage_due(
             due=due, day=DAY, calendar=plan.calendar(), escalation=plan.escalation, optional=item.optional
         )
         hits += [stage] if stage and a.id not in held else []
-        unmet = unmet_standards(plan.standards, latest_marks(marks.get(a.assignee.partition(":")[2], []), DAY))
+        unmet = unmet_standards(plan.standards, latest_marks(marks.get(ref_of(a.assignee), []), DAY))
         for hit in (h for h in hits if notice_key(a.id, due, h.stage, h.cycle) not in stored):
-            people = recipients(plan, hit.notify, addressee(plan, a.assignee), item_supervisors(plan, item, unmet))
+            people = recipients(plan, hit.notify, addressee(plan, a.assignee), supervising_offices(plan, item, unmet))
             if people:
                 found.append(
                     {
@@ -123,10 +133,15 @@ def _per_assignment(session: Session, plan: Plan) -> list[dict[str, Any]]:
                         "item_id": a.item_id,
                         "assignee": a.assignee,
                     }
-                    | {"stage": hit.stage, "cycle": hit.cycle, "overdue_days": hit.overdue_days}
+                    | {"stage": str(hit.stage), "cycle": hit.cycle, "overdue_days": hit.overdue_days}
                     | {"recipients": sorted(people), "roles": {e: [r, n] for e, (r, n) in people.items()}}
                 )
     return found
+
+
+def notice_key(assignment_id: int | None, due: date, stage: Stage, cycle: int) -> str:
+    assert assignment_id is not None
+    return str(NoticeKey.for_assignment(assignment_id, due, stage, cycle))
 
 
 def _facts(notice: tables.Notice) -> dict[str, Any]:

@@ -6,7 +6,7 @@
     greencomm simulate deployments/plans/qingyang-2022.yaml --from 2021-12-01 --to 2022-12-31 \
         --events deployments/examples/qingyang-2022-events.csv --report tests/golden/qingyang-2022-report.json
 
-The test replays the same year through `tasks.replay.run_simulation` and compares `notices`,
+The test replays the same year through `tasks.simulate.replay.run_simulation` and compares `notices`,
 `assignments` and `targets` exactly, and `emails` on (date, phase, to, notices): subjects, Message-IDs
 (which depend on GREENCOMM_MAIL_FROM) and delivery status are left out. A failure names the first
 differing entry.
@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 
 from deployments.plan_file import load_plan
-from models.plan import Plan
-from models.progress import parse_rows
-from models.workcal import WorkCalendar
-from tasks.progress import read_rows
-from tasks.replay import run_simulation
+from models.plan.schema import Plan
+from models.plan.workcal import WorkCalendar
+from models.records.progress import parse_rows
+from tasks.records.progress import read_rows
+from tasks.simulate.replay import run_simulation
 from tests.conftest import ROOT, SEED_PLAN
 
 EVENTS = ROOT / "deployments" / "examples" / "qingyang-2022-events.csv"
@@ -50,7 +50,7 @@ def seed_plan() -> Plan:
 
 @pytest.fixture(scope="module")
 def report(seed_plan: Plan) -> dict[str, Any]:
-    """The simulated year (about ten seconds): run once for every test of this module."""
+    """The simulated year (about forty seconds, most of it drawing the reports' charts): run once for the module."""
     rows = parse_rows(read_rows(EVENTS), seed_plan)
     return run_simulation(seed_plan, FIRST, LAST, rows).report
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from deployments.cli import app
 from deployments.plan_file import load_plan
-from models.plan_rules import PlanError
+from models.plan.checks import PlanError
 from tests.conftest import GREENCOMM, SMALL_PLAN, plan_data, write_plan
 
 runner = CliRunner()
@@ -113,7 +113,7 @@ def test_random_bytes_as_a_plan_file_give_only_plan_errors(data: bytes) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, len(SMALL) - 1), st.integers(1, 40), st.text(max_size=20))
 def test_mangled_plan_text_gives_only_plan_errors(at: int, cut: int, insert: str) -> None:
-    from models.plan_rules import parse_plan
+    from models.plan.checks import parse_plan
 
     try:
         parse_plan(SMALL[:at] + insert + SMALL[at + cut :])
@@ -165,7 +165,7 @@ def test_a_bad_dot_env_line_is_named(clean_env: Path, line: str, expected: str) 
 def test_an_unreachable_database_is_one_line_with_the_password_masked(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tasks.mailsink import free_port
+    from tests.ports import free_port
 
     port = free_port("127.0.0.1")
     monkeypatch.setenv("GREENCOMM_DATABASE_URL", f"postgresql://gc:hunter2@127.0.0.1:{port}/x")

@@ -36,13 +36,13 @@ def test_imports_go_downward_only(path: Path) -> None:
     assert not upward, f"{path.relative_to(ROOT)} imports from a layer above it: {upward}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "flows").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "flows").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_flows_only_sequence_tasks(path: Path) -> None:
     io = {"sqlmodel", "sqlalchemy", "models.settings", "tasks.db", "tasks.store", "aiosmtplib", "httpx"}
     assert not imported(path) & io, f"flows/{path.name} does I/O of its own"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "models").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "models").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_models_do_no_io(path: Path) -> None:
     io = {"prefect", "aiosmtplib", "aiosmtpd", "httpx", "subprocess", "socket", "alembic"}
     used = {name for name in imported(path) if name.split(".")[0] in io}

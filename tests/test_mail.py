@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from models.mail import LEVELS, Digest, NoticeLine, Person, message_id, render_digest
-from models.rules import Level
+from models.mail.render import LEVELS, Digest, NoticeLine, Person, message_id, render_digest
 from models.settings import Settings
-from tasks.mailsink import MailSink, eml_name, free_port, is_loopback
-from tasks.smtp import SmtpConfig, send_messages
+from models.vocabulary import Level
+from tasks.mail.mailsink import MailSink, eml_name, is_loopback
+from tasks.mail.smtp import SmtpConfig, send_messages
+from tests.ports import free_port
 
 MAIL_FROM = "greencomm@qingyang.example.cn"
 FAST = (0.01, 0.02)
@@ -367,9 +368,9 @@ async def test_sink_writes_received_mail_as_eml_files(tmp_path: Path) -> None:
 def test_a_letter_to_a_non_ascii_mailbox_is_stored_with_utf8_headers() -> None:
     """The weekly report, circular and receipts share `letter`: an office director at 王五@… still gets them."""
     from deployments.plan_file import load_plan
-    from models.mail import letter
-    from models.mime import message_bytes
-    from tasks.outbox import parse_stored
+    from models.mail.mime import message_bytes
+    from models.mail.render import letter
+    from tasks.mail.outbox import parse_stored
     from tests.conftest import SMALL_PLAN
 
     at = datetime(2022, 2, 8, 9, 0, tzinfo=UTC)
@@ -384,8 +385,8 @@ def test_a_letter_to_a_non_ascii_mailbox_is_stored_with_utf8_headers() -> None:
 @pytest.mark.parametrize("count", [1, 3, 60])
 def test_a_digest_serialises_as_the_standard_library_would(count: int) -> None:
     """digest_bytes writes the e-mail itself: its bytes must be the standard library's rendering."""
-    from models.mail import rendered_digest
-    from models.mime import digest_bytes, message_bytes
+    from models.mail.mime import digest_bytes, message_bytes
+    from models.mail.render import rendered_digest
 
     with_reply = digest(*[line("overdue") for _ in range(count)])
     odd = Person("王五", "王五@qy.example")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from deployments.cli import app
-from models.plan_rules import PlanError, parse_plan
+from models.plan.checks import PlanError, parse_plan
 from tests.conftest import GREENCOMM, SEED_PLAN, plan_data, write_plan
 
 runner = CliRunner()
@@ -206,3 +206,21 @@ def test_mangled_plans_never_raise_anything_but_plan_error(data: st.DataObject) 
         parse_plan(yaml.safe_dump(plan, allow_unicode=True))
     except PlanError as error:
         assert error.problems
+
+
+def test_a_target_judged_after_the_campaign_ends_is_refused(tmp_path: Path) -> None:
+    """Its missed-target notice would go out on the next working day, after `end`, when no notice is sent."""
+    data = plan_data(SEED_PLAN)
+    data["targets"][1]["by"] = "2022-12-30"  # a Friday; the next working day is 2023-01-03
+    code, _, err = check(write_plan(tmp_path, data))
+    assert code == 2
+    assert err.strip().endswith(
+        "plan.yaml: targets[1].by: 2022-12-30 is judged on the next working day, 2023-01-03, "
+        "after campaign.end 2022-12-31, when no notice goes out: move `by` earlier or `end` later"
+    )
+
+
+def test_a_target_judged_on_the_last_working_day_passes(tmp_path: Path) -> None:
+    data = plan_data(SEED_PLAN)
+    data["targets"][1]["by"] = "2022-12-29"  # judged and reported on Friday 2022-12-30
+    assert check(write_plan(tmp_path, data))[0] == 0

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from deployments.plan_file import load_plan
-from models.desk import decision_deadline
-from models.receipts import Request, receipt, waiting_notice
+from models.approvals.receipts import Request, receipt, waiting_notice
+from models.desk.pages import decision_deadline
 from tests.conftest import SMALL_PLAN
 
 PLAN = load_plan(SMALL_PLAN)

@@ -113,6 +113,7 @@ def test_secrets_never_reach_any_output(
         "GREENCOMM_SMTP_PASSWORD": SMTP_PASSWORD,
         "PREFECT_API_AUTH_STRING": AUTH,
         "PREFECT_SERVER_API_AUTH_STRING": AUTH,
+        "GREENCOMM_PREFECT_AUTH": AUTH,
         "GREENCOMM_SECRET_KEY": DESK,
     }.items():
         monkeypatch.setenv(name, value)

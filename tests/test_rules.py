@@ -4,8 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models.plan import Escalation, Standard
-from models.rules import (
+from models.engine.rules import (
     Mark,
     latest_marks,
     required_count,
@@ -13,7 +12,9 @@ from models.rules import (
     stage_due,
     standards_completed_on,
 )
-from models.workcal import WorkCalendar
+from models.plan.schema import Escalation, Standard
+from models.plan.workcal import WorkCalendar
+from models.vocabulary import Role
 
 D = date.fromisoformat
 CN = WorkCalendar("cn-workdays")
@@ -33,7 +34,7 @@ POLICY = Escalation.model_validate(
 
 def stage(due: str, day: str, optional: bool = False) -> tuple[str, int] | None:
     hit = stage_due(due=D(due), day=D(day), calendar=CN, escalation=POLICY, optional=optional)
-    return (hit.stage, hit.cycle) if hit else None
+    return (str(hit.stage), hit.cycle) if hit else None
 
 
 @pytest.mark.parametrize(
@@ -130,11 +131,13 @@ def test_standards_met_before_the_assignment_complete_on_the_day_assigned() -> N
 
 def test_an_office_is_told_to_do_its_own_item_not_to_supervise_it() -> None:
     from deployments.plan_file import load_plan
-    from models.rules import addressee, recipients
+    from models.engine.rules import addressee, recipients
     from tests.conftest import SEED_PLAN
 
     seed = load_plan(SEED_PLAN)
     own = addressee(seed, "office:community_development_office")
-    people = recipients(seed, ["assignee", "supervisors"], own, ["community_development_office", "education_office"])
+    people = recipients(
+        seed, [Role.ASSIGNEE, Role.SUPERVISORS], own, ["community_development_office", "education_office"]
+    )
     assert people["cdo.liaison@qingyang.example"][0] == "assignee"
     assert people["edu.liaison@qingyang.example"][0] == "supervisors"

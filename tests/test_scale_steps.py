@@ -15,24 +15,18 @@ import pytest
 import yaml
 from sqlmodel import Session, SQLModel, col, select
 
-import models.plan
+import models.plan.fields
 from models import tables
-from models.membership import Members, members_on
-from models.plan import Item, Plan
-from models.plan_rules import PlanError, parse_plan
-from models.rules import Mark, latest_marks, share_reached_on, standards_completed_on
-from tasks import work
-from tasks.db import get_engine, session_scope, upgrade
+from models.engine.membership import Members, members_on
+from models.engine.rules import Mark, latest_marks, share_reached_on, standards_completed_on
+from models.plan.checks import PlanError, parse_plan
+from models.plan.schema import Item, Plan
+from tasks.db import get_engine, insert_ignoring_duplicates, session_scope, upgrade
+from tasks.engine import work
+from tasks.engine.completion import assessment_marks, check_completion, pending_reports
+from tasks.engine.open_work import open_assignments
+from tasks.engine.work import assign, list_members
 from tasks.store import load_campaign, stored_plan, sync_plan
-from tasks.work import (
-    assessment_marks,
-    assign,
-    check_completion,
-    insert_ignoring_duplicates,
-    list_members,
-    open_assignments,
-    pending_reports,
-)
 from tests.conftest import SMALL_PLAN
 
 NOW = datetime(2022, 1, 3, 1, 0, tzinfo=UTC)
@@ -272,7 +266,7 @@ def test_a_stored_plan_is_not_checked_again_but_a_loaded_one_is(
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("an address checked again")
 
-    monkeypatch.setattr(models.plan, "validate_email", refuse)
+    monkeypatch.setattr(models.plan.fields, "validate_email", refuse)
     with session_scope(sqlite_url) as session:
         campaign = session.get(tables.Campaign, CID)
         assert campaign is not None

@@ -25,12 +25,14 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from models import tables
-from models.plan_rules import parse_plan
+from models.plan.checks import parse_plan
 from tasks.day_run import run_day
 from tasks.db import session_scope, upgrade
-from tasks.mailsink import MailSink, free_port
+from tasks.mail.mailsink import MailSink
 from tasks.store import load_campaign, sync_plan
 from tests.conftest import POSTGRES_URL, SMALL_PLAN
+from tests.ports import free_port
+from tests.upkit import PREFECT_AUTH, prefect_api
 
 pytestmark = pytest.mark.postgres
 
@@ -94,17 +96,19 @@ def wait_healthy(api: str, server: subprocess.Popen[bytes], log: Path) -> None:
 
 def trigger(api: str, phase: str, day: str) -> str:
     """A flow run of the phase's deployment, created through the REST API as the UI's *Run* does."""
-    deployment = httpx.get(f"{api}/deployments/name/{phase}-phase/{CAMPAIGN}", timeout=30).raise_for_status().json()
-    run = httpx.post(
-        f"{api}/deployments/{deployment['id']}/create_flow_run", json={"parameters": {"as_of": day}}, timeout=30
-    ).raise_for_status()
+    deployment = prefect_api(api).get(f"deployments/name/{phase}-phase/{CAMPAIGN}").raise_for_status().json()
+    run = (
+        prefect_api(api)
+        .post(f"deployments/{deployment['id']}/create_flow_run", json={"parameters": {"as_of": day}})
+        .raise_for_status()
+    )
     return str(run.json()["id"])
 
 
 def wait_final(api: str, ids: list[str], logs: list[Path]) -> dict[str, dict[str, Any]]:
     deadline = time.monotonic() + RUN_SECONDS
     while time.monotonic() < deadline:
-        runs = {i: httpx.get(f"{api}/flow_runs/{i}", timeout=30).raise_for_status().json() for i in ids}
+        runs = {i: prefect_api(api).get(f"flow_runs/{i}").raise_for_status().json() for i in ids}
         if all(
             r["state"] and r["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} for r in runs.values()
         ):
@@ -150,6 +154,11 @@ def test_two_workers_run_phases_at_once_from_a_work_pool_on_postgresql(
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_API_DATABASE_CONNECTION_URL": prefect_database,
             "PREFECT_WORKER_QUERY_SECONDS": "1",  # pick runs up within a second, not the default ten
+            # the server locked as README says: the auth string for the server, the workers and greencomm
+            "PREFECT_SERVER_API_AUTH_STRING": PREFECT_AUTH,
+            "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true",
+            "PREFECT_API_AUTH_STRING": PREFECT_AUTH,
+            "GREENCOMM_PREFECT_AUTH": PREFECT_AUTH,
             "GREENCOMM_DATABASE_URL": postgres_url,
             "GREENCOMM_VAR_DIR": str(tmp_path / "var"),
             "GREENCOMM_PREFECT_PORT": str(port),

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tasks.mailsink import free_port
-from tasks.smtp import SmtpConfig, send_messages
+from tasks.mail.smtp import SmtpConfig, send_messages
+from tests.ports import free_port
 
 USER, PASSWORD = "greencomm", "s3cret-pass"
 

@@ -14,9 +14,9 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from deployments.cli import app
-from models.plan import Plan
-from models.progress import HEADER, ProgressError, ProgressRow, parse_rows
-from tasks.sheets import read_table
+from models.plan.schema import Plan
+from models.records.progress import HEADER, ProgressError, ProgressRow, parse_rows
+from tasks.records.sheets import read_table
 from tests.conftest import SMALL_PLAN
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deployments.cli import app
-from deployments.status_view import plain
+from deployments.reports.status_view import plain
 from tests.conftest import plan_data, write_plan
 
 NAMES = ["[/b]", "[link=http://x]y[/link]", "红[bold]色"]  # control characters never pass `plan check`

@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tasks.mailsink import free_port
-from tests.upkit import clean_environment, output_tail, port_open, start_up, stop
+from tests.ports import free_ports
+from tests.upkit import PREFECT_AUTH, clean_environment, output_tail, port_open, prefect_api, start_up, stop
 
 READY_SECONDS = 240  # a busy 2-core machine can take minutes to start a Prefect server
 # (how, when): "starting" stops while up still starts (database, runner loading, server check), "ready" as soon
@@ -33,13 +33,6 @@ READY_SECONDS = 240  # a busy 2-core machine can take minutes to start a Prefect
 WHEN = ["running", "starting", "ready"]
 CYCLES = [(how, WHEN[i % 3]) for i in range(10) for how in ("SIGINT", "SIGTERM")]
 LINES = {"starting": "SMTP sink:", "ready": "Prefect UI:", "running": "Prefect UI:"}
-
-
-def free_ports(count: int) -> list[int]:
-    ports: set[int] = set()
-    while len(ports) < count:
-        ports.add(free_port("127.0.0.1"))
-    return sorted(ports)
 
 
 def wait_for_line(log: Path, start: int, up: subprocess.Popen[bytes], var_dir: Path, line: str) -> None:
@@ -54,7 +47,7 @@ def wait_for_line(log: Path, start: int, up: subprocess.Popen[bytes], var_dir: P
 
 def flow_runs(api: str, *states: str) -> list[dict[str, Any]]:
     body = {"flow_runs": {"state": {"type": {"any_": list(states)}}}}
-    response = httpx.post(f"{api}/flow_runs/filter", json=body, timeout=10)
+    response = prefect_api(api).post("flow_runs/filter", json=body)
     response.raise_for_status()
     runs: list[dict[str, Any]] = response.json()
     return runs
@@ -73,7 +66,7 @@ def drop_unstarted_runs(api: str) -> None:
     """A stop before the runner took the triggered run leaves it Scheduled: removed, so each cycle has one run."""
     for run in flow_runs(api, "SCHEDULED"):
         if not run["auto_scheduled"]:
-            httpx.delete(f"{api}/flow_runs/{run['id']}", timeout=10).raise_for_status()
+            prefect_api(api).delete(f"flow_runs/{run['id']}").raise_for_status()
 
 
 def stop_cycle(
@@ -86,6 +79,7 @@ def stop_cycle(
     output = log.read_bytes()[start:].decode(errors="replace")
     assert not problems, "\n".join([*problems, output])
     assert "Traceback" not in output, output
+    assert "Warning:" not in output, output  # e.g. runpy's, when a child is started with -m inside our package
     if in_flight:  # the runner's log, as the full up's API is gone by now
         drained = f"Flow run '{in_flight}' - Finished in state Completed()"
         assert drained in output, f"the run in flight was not drained\n{output}"
@@ -94,11 +88,13 @@ def stop_cycle(
 
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Prefect server of this test's own (not a child of any `up`), the one all 20 cycles share."""
+    """A Prefect server of this test's own (not a child of any `up`), the one all 20 cycles share, locked as README
+    says an external server must be (the auth string of `up`, CSRF tokens)."""
     home = tmp_path_factory.mktemp("prefect-server")
     (port,) = free_ports(1)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GREENCOMM_", "PREFECT_"))}
     env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env |= {"PREFECT_SERVER_API_AUTH_STRING": PREFECT_AUTH, "PREFECT_SERVER_CSRF_PROTECTION_ENABLED": "true"}
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with (home / "server.log").open("wb") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

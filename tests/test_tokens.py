@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from models.desk.tokens import Action, Grant, form_mac, form_mac_ok, sign, verify
 from models.settings import Settings
-from models.tokens import Action, Grant, form_mac, form_mac_ok, sign, verify
-from tasks.desk_secret import desk_secret
+from tasks.signing import desk_secret
 
 SECRET = b"s" * 32
 END = date(2022, 12, 31)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from deployments.cli import app
 from models import tables
-from models.plan_rules import parse_plan
+from models.plan.checks import parse_plan
 from tasks.day_run import run_day
 from tasks.db import session_scope, upgrade
 from tasks.store import sync_plan
@@ -68,7 +68,7 @@ def test_export_writes_the_citys_workbook(env: str, tmp_path: Path) -> None:
     code, _, err = invoke("export", str(path), "--as-of", "2022-01-20")
     assert code == 0, err
     book = load_workbook(path)
-    assert book.sheetnames == ["创建目标", "社区×2项标准", "任务清单", "已发通知"]
+    assert book.sheetnames == ["创建目标", "社区×2项标准", "任务清单", "已发通知", "报送材料"]
     assert all(sheet.freeze_panes in ("A2", "B2") for sheet in book.worksheets)
     matrix = book["社区×2项标准"]
     assert [c.value for c in matrix[1]] == ["社区", "标准1", "标准2", "已达标项数"]

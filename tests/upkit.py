@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import uuid
 from contextlib import suppress
 from pathlib import Path
 
-from tasks.mailsink import free_port
+import httpx
+
 from tests.conftest import ROOT
+from tests.ports import free_port
 
 STOP_SECONDS = 120  # up's own bounds: a run in flight drains for at most 60 s, the server stops within 15 s
+PREFECT_AUTH = f"greencomm:{secrets.token_urlsafe(16)}"  # GREENCOMM_PREFECT_AUTH of every `up` these tests start
 
 
 def greencomm_command() -> Path:
@@ -29,9 +36,27 @@ def clean_environment(var_dir: Path, prefect_port: int, sink_port: int) -> dict[
         "GREENCOMM_PREFECT_PORT": str(prefect_port),
         "GREENCOMM_SINK_PORT": str(sink_port),
         "GREENCOMM_DESK_PORT": str(free_port("127.0.0.1")),  # up serves the desk too: never a fixed port
+        "GREENCOMM_PREFECT_AUTH": PREFECT_AUTH,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
     return env
+
+
+def basic(auth: str) -> str:
+    """Prefect's Authorization header: the auth string whole, base64."""
+    return "Basic " + base64.b64encode(auth.encode()).decode()
+
+
+@functools.cache
+def prefect_api(api: str, auth: str = PREFECT_AUTH) -> httpx.Client:
+    """Plain HTTP to a Prefect API as greencomm's clients reach it: the auth string, and a CSRF token for changes."""
+    client = httpx.Client(base_url=f"{api}/", headers={"Authorization": basic(auth)}, timeout=10)
+    client_id = uuid.uuid4().hex
+    answer = client.get("csrf-token", params={"client": client_id})
+    if answer.status_code != httpx.codes.UNPROCESSABLE_ENTITY:  # 422: this server does not use CSRF tokens
+        answer.raise_for_status()
+        client.headers.update({"Prefect-Csrf-Token": answer.json()["token"], "Prefect-Csrf-Client": client_id})
+    return client
 
 
 def start_up(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:

@@ -3,7 +3,7 @@ these machines are noisy. Prints a table and writes var/bench.json. Sections (is
 
 a. one phase run (tasks.day_run.run_day) over N assignments, ≈15% overdue, on SQLite and PostgreSQL, beside the
    bare SQL baseline of the same work (tests/bench/bare.py); seconds and peak memory, each in a fresh process;
-b. delivery (tasks.smtp.send_messages) beside a bare aiosmtplib loop over as many connections;
+b. delivery (tasks.mail.smtp.send_messages) beside a bare aiosmtplib loop over as many connections;
 c. task runs per phase run at two sizes, and Prefect's overhead over the same steps called directly;
 d. the seed campaign simulated at 12 and at 12,000 communities: seconds per simulated day, peak memory.
 """

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.engine import Connection
 
-from models.plan import Plan
-from models.rules import item_supervisors, recipients, stage_due
+from models.engine.rules import recipients, stage_due, supervising_offices
+from models.plan.schema import Plan
 from tasks.db import get_engine
 from tests.bench.data import CAMPAIGN, PHASE, assignment_rows, date_params, key_sql
 
@@ -64,11 +64,11 @@ def _escalate(connection: Connection, backend: str, plan: Plan, day: date) -> in
         if hit is None:
             continue
         others = recipients(
-            plan, [r for r in hit.notify if not r.startswith("assignee")], None, item_supervisors(plan, item, [])
+            plan, [r for r in hit.notify if not r.startswith("assignee")], None, supervising_offices(plan, item, [])
         )
         people = [f"p.{'contact' if r == 'assignee' else 'head'}" for r in hit.notify if r.startswith("assignee")]
         people += [f"'{email}'" for email in others]
-        key = key_sql(hit.stage, hit.cycle, item.due)
+        key = key_sql(str(hit.stage), hit.cycle, item.due)
         statement = text(
             "INSERT INTO notice (campaign_id, key, phase_id, day, item_id, assignee, assignment_id, stage, cycle,"
             f" recipients, roles, overdue_days, outbox_done) SELECT a.campaign_id, {key}, a.phase_id, :day, a.item_id,"
@@ -78,7 +78,9 @@ def _escalate(connection: Connection, backend: str, plan: Plan, day: date) -> in
             " ON CONFLICT (campaign_id, key) DO NOTHING"
         ).bindparams(bindparam("day", type_=Date))
         params = {"cid": CAMPAIGN, "phase": PHASE, "item": item.id, "day": day}
-        made += connection.execute(statement, params | {"stage": hit.stage, "cycle": hit.cycle, "overdue": 0}).rowcount
+        made += connection.execute(
+            statement, params | {"stage": str(hit.stage), "cycle": hit.cycle, "overdue": 0}
+        ).rowcount
     return made
 
 

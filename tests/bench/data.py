@@ -8,6 +8,7 @@ reached earlier are stored, as earlier runs would have left them: the run only s
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,12 +21,12 @@ import yaml
 from sqlalchemy import Date, bindparam, create_engine, text
 from sqlalchemy.engine import Connection
 
-from models.plan import Plan
-from models.plan_rules import normalise
-from models.rules import stage_due
+from models.engine.rules import stage_due
+from models.plan.checks import normalise
+from models.plan.schema import Plan
 from tasks.db import get_engine, session_scope, upgrade
+from tasks.engine.work import assign
 from tasks.store import sync_plan
-from tasks.work import assign
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "deployments" / "plans" / "qingyang-2022.yaml"
@@ -174,8 +175,9 @@ def populate(database: Database, communities: int, items: int = ITEMS) -> dict[s
 
 def key_sql(stage: str, cycle: int, due: date) -> str:
     """The notice key escalate() would store, as SQL over an assignment's id (keys carry the due day once
-    tasks.escalate has notice_key; 交办 is once per assignment)."""
-    if getattr(importlib.import_module("tasks.escalate"), "notice_key", None) is None:
+    tasks.engine.escalate has notice_key, later models.vocabulary's NoticeKey; 交办 is once per assignment)."""
+    escalate = importlib.import_module("tasks.engine.escalate")
+    if not hasattr(escalate, "notice_key") and importlib.util.find_spec("models.vocabulary") is None:
         return f"'a' || id || '/{stage}/{cycle}'"
     if stage == "assigned":
         return "'a' || id || '/assigned/0'"
@@ -195,7 +197,8 @@ def _earlier_notices(connection: Connection, plan: Plan) -> int:
         today = stage_due(due=item.due, day=DAY, calendar=calendar, escalation=plan.escalation, optional=False)
         stages = [("assigned", 0, "1 = 1")] if handover else []
         if before and today and (before.stage, before.cycle) == (today.stage, today.cycle):
-            stages.append((today.stage, today.cycle, "completed_on IS NULL"))  # else it is new today: the run sends it
+            # else it is new today: the run sends it
+            stages.append((str(today.stage), today.cycle, "completed_on IS NULL"))
         for stage, cycle, which in stages:
             result = connection.execute(
                 text(

@@ -1,5 +1,5 @@
-"""(b) Delivery: tasks.smtp.send_messages beside a bare aiosmtplib loop over as many reused connections, both to
-the same local aiosmtpd sink (tasks.mailsink.MailSink) running in a process of its own."""
+"""(b) Delivery: tasks.mail.smtp.send_messages beside a bare aiosmtplib loop over as many reused connections, both to
+the same local aiosmtpd sink (tasks.mail.mailsink.MailSink) running in a process of its own."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from tasks.mailsink import free_port
-from tasks.smtp import SmtpConfig, send_messages
+from tasks.mail.mailsink import free_port
+from tasks.mail.smtp import SmtpConfig, send_messages
 
 CONNECTIONS = 4
 ROUNDS = 5  # best of five each, alternating: a shared machine makes single rounds vary by ±30%
@@ -51,7 +51,7 @@ def measure_delivery(count: int, folder: str) -> dict[str, float]:
     """Best of ROUNDS for each, alternating, messages per second and their ratio."""
     port = free_port("127.0.0.1")
     code = (
-        "import sys, pathlib; from tasks.mailsink import MailSink\n"
+        "import sys, pathlib; from tasks.mail.mailsink import MailSink\n"
         f"with MailSink(pathlib.Path({folder!r}), port={port}):\n"
         "    print('ready', flush=True); sys.stdin.read()\n"
     )

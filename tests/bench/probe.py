@@ -57,9 +57,9 @@ def phase_bare(args: dict[str, Any]) -> dict[str, Any]:
 def simulation(args: dict[str, Any]) -> dict[str, Any]:
     """The seed campaign blown up to `communities` (copies of its 12), replayed day by day with its events."""
     from deployments.plan_file import load_plan
-    from models.progress import parse_rows
-    from tasks.progress import read_rows
-    from tasks.replay import run_simulation
+    from models.records.progress import parse_rows
+    from tasks.records.progress import read_rows
+    from tasks.simulate.replay import run_simulation
     from tests.bench.data import SEED
     from tests.bench.scaled import scaled
 

@@ -1,7 +1,7 @@
 """`publish` (the phase run's Prefect artifacts) on a province-sized campaign: `python -m tests.bench.publish
 [COMMUNITIES] [ITEMS] [sqlite|postgres]` populates a fresh database like the phase-run bench, adds a day's
 assessments, notices and desk answers with set-based SQL, then times `publish` in a fresh process and prints
-its seconds, peak memory and the size of each artifact (the artifacts are captured, not sent to Prefect)."""
+its seconds, peak memory and the size of each artifact (the artifacts are built, not sent to Prefect)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,24 +61,23 @@ def timed_publish(url: str) -> dict[str, Any]:
     """`publish` once, its artifacts captured: seconds, peak memory, each artifact's rows and JSON size."""
     from sqlmodel import Session
 
-    from tasks import artifacts
+    from tasks.reports import artifacts
     from tasks.store import load_campaign
 
-    captured: dict[str, Any] = {}
-
-    def keep(kind: str) -> Callable[..., None]:
-        def create(data: Any, *, key: str, description: str) -> None:
-            captured[key] = {"rows": len(data) if kind == "table" else 1, "bytes": len(json.dumps(data))}
-
-        return create
-
-    setattr(artifacts, "create_table_artifact", keep("table"))  # noqa: B010 (not exported, replaced to capture)
-    setattr(artifacts, "create_markdown_artifact", keep("markdown"))  # noqa: B010
     with Session(get_engine(url)) as session:
         plan = load_campaign(session, CAMPAIGN)
         start = time.perf_counter()
-        artifacts.publish(session, plan, PHASE, DAY, {"assigned": 0, "completed": 0, "notices": 0, "emails": 0})
+        made = artifacts.run_artifacts(
+            session, plan, PHASE, DAY, {"assigned": 0, "completed": 0, "notices": 0, "emails": 0}
+        )
         seconds = time.perf_counter() - start
+    captured = {
+        a.key: {
+            "rows": 1 if a.table is None else len(a.table),
+            "bytes": len(json.dumps(a.markdown if a.table is None else a.table)),
+        }
+        for a in made
+    }
     return {"publish_seconds": round(seconds, 2), "peak_mb": round(peak_mb(), 1), "artifacts": captured}
 
 

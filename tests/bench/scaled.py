@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.plan import Community, Plan
+from models.plan.schema import Community, Plan
 
 
 def scaled(plan: Plan, factor: int) -> Plan:
