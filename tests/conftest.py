@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,26 +123,36 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'greencomm.db'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def postgres_schema() -> Iterator[str]:
     """A schema of its own in the test database at 127.0.0.1:5432, so parallel runs never collide."""
     import uuid
 
     from sqlalchemy import create_engine, text
+
+    from tasks.db import get_engine
 
     schema = f"gc_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    yield url
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()  # close pooled connections before the schema goes
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
     from tasks.db import get_engine
 
-    get_engine(url).dispose()  # close pooled connections before the schema goes
+    with postgres_schema() as url:
+        yield url
     get_engine.cache_clear()
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -7,14 +7,12 @@ import asyncio
 import io
 import json
 import tarfile
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
@@ -25,7 +23,7 @@ from tasks.day_run import deliver, run_day
 from tasks.db import get_engine, upgrade
 from tasks.mail import MailSink, SmtpConfig
 from tasks.store import load_campaign, sync_plan
-from tests.conftest import POSTGRES_URL, SMALL_PLAN
+from tests.conftest import SMALL_PLAN, postgres_schema
 
 HISTORY = [date(2022, 1, 4) + timedelta(days=n) for n in range(15)]
 IN_FLIGHT = date(2022, 1, 19)
@@ -80,16 +78,8 @@ def elsewhere(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'elsewhere' / 'greencomm.db'}"
         return
-    schema = f"gc_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    yield url
-    get_engine(url).dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
